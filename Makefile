@@ -1,0 +1,38 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+
+# Tests run on PostgreSQL and Redis; these are the local defaults.
+TEST_DATABASE_URL ?= postgres://bizbox@127.0.0.1:5432/bizbox
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+PYTEST_ARGS ?= -n 2
+
+.PHONY: install run test lint db-role bench
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+# The embedded default: SQLite, eager tasks, console email, the demo business.
+run: install
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+	@echo "Serving on http://127.0.0.1:8000/ (log in as above; Ctrl-C stops)"
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The application's database role: a plain login role, never a superuser, so
+# PostgreSQL's row-level security applies to it.
+db-role: install
+	PG_ADMIN_URL=$(PG_ADMIN_URL) APP_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python bin/pg_app_role.py
+
+test: install db-role
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run

@@ -1,0 +1,195 @@
+"""Writes of accounts: organizations, memberships, industries, API tokens, the activity log."""
+
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts import validators
+from accounts.models import (
+    ActivityEntry,
+    ApiToken,
+    IndustryProfile,
+    Membership,
+    Organization,
+    OrganizationIndustry,
+    User,
+)
+from accounts.roles import Role
+from accounts.selectors import api_token_hash
+
+INDUSTRY_PROFILES_FILE = Path(__file__).resolve().parent / "data" / "industry_profiles.json"
+API_TOKEN_PREFIX = "bbx_"
+
+ORGANIZATION_EDITABLE_FIELDS = (
+    "name",
+    "timezone",
+    "currency",
+    "country",
+    "phone",
+    "email",
+    "website",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+)
+
+
+def activity_record(
+    *,
+    organization: Organization,
+    actor: User | None,
+    verb: str,
+    target: Any = None,
+    summary: str = "",
+    data: dict | None = None,
+) -> ActivityEntry:
+    return ActivityEntry.objects.create(
+        organization=organization,
+        actor=actor,
+        verb=verb,
+        target_type=target._meta.model_name if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        summary=summary[:300],
+        data=data or {},
+    )
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "business"
+    slug, suffix = base, 2
+    while Organization.objects.filter(slug=slug).exists():
+        slug, suffix = f"{base}-{suffix}", suffix + 1
+    return slug
+
+
+def _clean_organization_fields(fields: dict[str, Any], *, country: str) -> dict[str, Any]:
+    if "phone" in fields:
+        try:
+            fields["phone"] = validators.normalize_phone(fields["phone"], country=fields.get("country", country))
+        except ValidationError as error:
+            raise ValidationError({"phone": error.messages}) from error
+    return fields
+
+
+@transaction.atomic
+def organization_create(*, name: str, owner: User, slug: str = "", **fields: Any) -> Organization:
+    """A new business with its owner. The caller runs in the system scope (no tenant yet)."""
+    fields = _clean_organization_fields(fields, country=fields.get("country", "US"))
+    organization = Organization(name=name, slug=slug or _unique_slug(name), **fields)
+    organization.full_clean()
+    organization.save()
+    membership_create(organization=organization, user=owner, role=Role.OWNER, actor=owner)
+    activity_record(organization=organization, actor=owner, verb="organization.created", target=organization)
+    return organization
+
+
+@transaction.atomic
+def organization_update(*, organization: Organization, actor: User, **fields: Any) -> Organization:
+    unknown = set(fields) - set(ORGANIZATION_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: ["This field cannot be changed."] for field in unknown})
+    fields = _clean_organization_fields(fields, country=organization.country)
+    changed = {}
+    for field, value in fields.items():
+        if getattr(organization, field) != value:
+            changed[field] = str(value)
+            setattr(organization, field, value)
+    if not changed:
+        return organization
+    organization.full_clean()
+    organization.save()
+    activity_record(
+        organization=organization,
+        actor=actor,
+        verb="organization.updated",
+        target=organization,
+        summary=f"Changed {', '.join(sorted(changed))}",
+        data={"changed": changed},
+    )
+    return organization
+
+
+@transaction.atomic
+def organization_industry_set(
+    *, organization: Organization, profile: IndustryProfile, actor: User | None
+) -> OrganizationIndustry:
+    industry, _ = OrganizationIndustry.objects.update_or_create(
+        organization=organization, defaults={"profile": profile}
+    )
+    activity_record(
+        organization=organization, actor=actor, verb="organization.industry_set", target=industry, summary=profile.name
+    )
+    return industry
+
+
+def membership_create(*, organization: Organization, user: User, role: str, actor: User | None) -> Membership:
+    membership, created = Membership.objects.get_or_create(
+        organization=organization, user=user, defaults={"role": role}
+    )
+    if created:
+        activity_record(
+            organization=organization,
+            actor=actor,
+            verb="membership.created",
+            target=membership,
+            summary=f"{user} as {role}",
+        )
+    return membership
+
+
+@transaction.atomic
+def api_token_create(*, organization: Organization, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token and its key; the key is shown this once and only its hash is kept."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": ["Give the token a name, e.g. the script that will use it."]})
+    key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        organization=organization, user=user, name=name, prefix=key[:12], key_hash=api_token_hash(key)
+    )
+    activity_record(organization=organization, actor=user, verb="api_token.created", target=token, summary=name)
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        activity_record(
+            organization=token.organization, actor=actor, verb="api_token.revoked", target=token, summary=token.name
+        )
+    return token
+
+
+def api_token_touch(*, token: ApiToken) -> None:
+    """Record use, at most once a minute, so a busy script does not write on every call."""
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
+def industry_profiles_load(*, path: Path = INDUSTRY_PROFILES_FILE, overwrite: bool = False) -> int:
+    """Create the shipped industry profiles; existing ones keep the admin's edits unless ``overwrite``."""
+    created = 0
+    for entry in json.loads(path.read_text()):
+        fields = {key: value for key, value in entry.items() if key != "key"}
+        profile = IndustryProfile.objects.filter(key=entry["key"]).first()
+        if profile is not None and not overwrite:
+            continue
+        profile = profile or IndustryProfile(key=entry["key"])
+        for field, value in fields.items():
+            setattr(profile, field, value)
+        profile.full_clean()
+        created += profile.pk is None
+        profile.save()
+    return created
