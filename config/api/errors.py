@@ -7,7 +7,9 @@ rule is written once, in the service, and still reaches the client clearly.
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -22,6 +24,13 @@ class ApiError(exceptions.APIException):
         self.status_code = status_code
         self.fields = fields or {}
         super().__init__(detail=message, code=code)
+
+
+def body_too_large() -> ApiError:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return ApiError(
+        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "body_too_large", f"The request body is larger than {limit} bytes."
+    )
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -57,6 +66,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = body_too_large()
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -1,0 +1,156 @@
+"""The first wall, walked route by route.
+
+A member of organization A, with full rights there, calls every route of the
+OpenAPI schema with organization B's ids in the path and in the body, and
+also tries to switch to B with X-Organization. No response may carry B's
+data and no row of B may change. New endpoints are covered without editing
+this file: they are found in the schema.
+"""
+
+import json
+
+import pytest
+from django.forms.models import model_to_dict
+from rest_framework.test import APIClient
+
+from accounts.roles import Role
+from accounts.tests.factories import MembershipFactory, UserFactory
+from config.tests.registry import make, tenant_models
+from config.tests.routes import Route, api_routes
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "org-b-secret"
+ROUTES = api_routes()
+
+
+def _snapshot(organization) -> dict:
+    return {
+        model._meta.label: sorted(
+
+                json.dumps(model_to_dict(obj), sort_keys=True, default=str)
+                for obj in model.objects.filter(organization=organization)
+
+        )
+        for model in tenant_models()
+    }
+
+
+@pytest.fixture
+def world(org, other_org):
+    other_org.name = f"{SECRET} Bravo"
+    other_org.save()
+    attacker = MembershipFactory(
+        organization=org, user=UserFactory(email="attacker@alpha.example"), role=Role.OWNER
+    ).user
+    MembershipFactory(organization=other_org, user=UserFactory(email=f"owner@{SECRET}.example"), role=Role.OWNER)
+    theirs = {model: make(model, other_org) for model in tenant_models()}
+    ours = {model: make(model, org) for model in tenant_models()}
+    client = APIClient()
+    client.force_login(attacker)
+    return client, theirs, ours
+
+
+def _body(route: Route, other_org, theirs: dict) -> dict:
+    """Every field the request schema names, with B's ids wherever an id fits."""
+    body = {"organization": other_org.id, "organization_id": other_org.id}
+    ids_of_b = [obj.pk for obj in theirs.values()]
+    content = route.operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+    schema_ref = content.get("schema", {}).get("$ref", "")
+    properties = _components()[schema_ref.split("/")[-1]].get("properties", {}) if schema_ref else {}
+    for name, spec in properties.items():
+        kind = spec.get("type")
+        if kind == "integer":
+            body[name] = ids_of_b[0] if ids_of_b else other_org.id
+        elif kind == "array":
+            body[name] = ids_of_b
+        elif kind == "string":
+            body[name] = "probe"
+    return body
+
+
+_SCHEMA_COMPONENTS: dict = {}
+
+
+def _components() -> dict:
+    if not _SCHEMA_COMPONENTS:
+        from drf_spectacular.generators import SchemaGenerator
+
+        _SCHEMA_COMPONENTS.update(SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"])
+    return _SCHEMA_COMPONENTS
+
+
+def _send(client: APIClient, route: Route, path: str, body: dict, **headers):
+    send = getattr(client, route.method)
+    if route.method in ("post", "put", "patch"):
+        return send(path, body, format="json", **headers)
+    return send(path, **headers)
+
+
+def _assert_nothing_of_b(response, route: Route, theirs: dict) -> None:
+    assert response.status_code < 500, f"{route}: {response.status_code}"
+    text = response.content.decode(errors="replace").lower()
+    assert SECRET not in text, f"{route} leaked organization B's data"
+    if route.model is not None and route.model in theirs and response.status_code < 300 and text.startswith("{"):
+        ids = {item.get("id") for item in response.json().get("results", [])}
+        assert theirs[route.model].pk not in ids, f"{route} listed B's {route.model.__name__}"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_no_route_reaches_another_organization(world, other_org, route):
+    client, theirs, _ = world
+    before = _snapshot(other_org)
+    value = getattr(theirs[route.model], route.lookup_field) if route.is_tenant_detail else None
+    path = route.path(value if value is not None else 1)
+    body = _body(route, other_org, theirs)
+
+    response = _send(client, route, path, body)
+    _assert_nothing_of_b(response, route, theirs)
+    if route.is_tenant_detail:
+        assert response.status_code in (400, 403, 404, 405), f"{route} answered {response.status_code} for B's id"
+
+    switched = _send(client, route, path, body, HTTP_X_ORGANIZATION=other_org.slug)
+    _assert_nothing_of_b(switched, route, theirs)
+    if route.template != "/api/v1/me/" and not route.template.startswith("/api/v1/industry-profiles/"):
+        assert switched.status_code == 403, f"{route} let a member of A switch to B"
+
+    assert _snapshot(other_org) == before, f"{route} changed organization B's data"
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.is_tenant_detail and r.method == "get"], ids=str)
+def test_the_same_routes_do_answer_for_our_own_ids(world, route):
+    """The control: the walk above is not passing because every detail route 404s."""
+    client, _, ours = world
+    response = client.get(route.path(getattr(ours[route.model], route.lookup_field)))
+    assert response.status_code == 200, f"{route}: {response.status_code}"
+
+
+def _chooses_the_organization(sql: str) -> bool:
+    """The one read across organizations: the signed-in user's own memberships, to pick one."""
+    return 'FROM "accounts_membership"' in sql and 'WHERE "accounts_membership"."user_id" = ' in sql
+
+
+@pytest.mark.parametrize(
+    "route", [r for r in ROUTES if r.method == "get" and r.model is not None and r.model in tenant_models()], ids=str
+)
+def test_the_first_wall_holds_without_the_second(world, org, route):
+    """Each query a route makes of its model's table names our organization itself,
+    so the API stays tenant-safe even where row-level security is absent (SQLite)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client, _, ours = world
+    path = route.path(getattr(ours[route.model], route.lookup_field)) if route.parameters else route.template
+    table = route.model._meta.db_table
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"] and not _chooses_the_organization(q["sql"])
+    ]
+    assert reads, f"{route} did not read {table}"
+    for sql in reads:
+        assert f'"{table}"."organization_id" = {org.id}' in sql, (
+            f"{route} reads {table} without the organization: {sql}"
+        )
