@@ -53,9 +53,7 @@ def _as_list(value: Any) -> list:
 
 def _from_django_validation_error(error: DjangoValidationError) -> exceptions.ValidationError:
     if hasattr(error, "error_dict"):
-        return exceptions.ValidationError(
-            {field: [str(m) for m in e.messages] for field, e in error.message_dict.items()}
-        )
+        return exceptions.ValidationError(error.message_dict)
     return exceptions.ValidationError({"non_field_errors": error.messages})
 
 
