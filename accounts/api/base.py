@@ -92,7 +92,19 @@ class OrganizationAPIView(APIView):
 
 
 class OrganizationViewSetMixin:
-    """Start every query from the request's organization; save it on create."""
+    """Start every query from the request's organization; save it on create.
+
+    DRF's mixins go after the Organization* bases (``class V(OrganizationGenericViewSet,
+    mixins.CreateModelMixin)``) so that this class's methods win.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # DRF's CreateModelMixin listed before this class would win and save no organization.
+        if cls.perform_create is mixins.CreateModelMixin.perform_create:
+            raise TypeError(
+                f"{cls.__name__}: list DRF's mixins after the Organization* base, or define perform_create."
+            )
 
     def get_queryset(self):
         return super().get_queryset().filter(organization=self.request.organization)
@@ -106,15 +118,15 @@ class OrganizationGenericViewSet(OrganizationViewSetMixin, OrganizationAPIView, 
 
 
 class OrganizationModelViewSet(
+    OrganizationGenericViewSet,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
     mixins.ListModelMixin,
-    OrganizationGenericViewSet,
 ):
     pass
 
 
-class OrganizationReadOnlyViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, OrganizationGenericViewSet):
+class OrganizationReadOnlyViewSet(OrganizationGenericViewSet, mixins.RetrieveModelMixin, mixins.ListModelMixin):
     pass

@@ -88,11 +88,11 @@ class ApiTokenFilter(django_filters.FilterSet):
 
 
 class ApiTokenViewSet(
+    OrganizationGenericViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.DestroyModelMixin,
-    OrganizationGenericViewSet,
 ):
     """Bearer tokens for scripts. Each member manages their own; owners and admins see and revoke all."""
 

@@ -53,7 +53,10 @@ def _as_list(value: Any) -> list:
 
 def _from_django_validation_error(error: DjangoValidationError) -> exceptions.ValidationError:
     if hasattr(error, "error_dict"):
-        return exceptions.ValidationError(error.message_dict)
+        fields = dict(error.message_dict)
+        if "__all__" in fields:
+            fields["non_field_errors"] = fields.pop("__all__")
+        return exceptions.ValidationError(fields)
     return exceptions.ValidationError({"non_field_errors": error.messages})
 
 

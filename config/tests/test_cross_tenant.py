@@ -27,10 +27,8 @@ ROUTES = api_routes()
 def _snapshot(organization) -> dict:
     return {
         model._meta.label: sorted(
-
-                json.dumps(model_to_dict(obj), sort_keys=True, default=str)
-                for obj in model.objects.filter(organization=organization)
-
+            json.dumps(model_to_dict(obj), sort_keys=True, default=str)
+            for obj in model.objects.filter(organization=organization)
         )
         for model in tenant_models()
     }
