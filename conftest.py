@@ -95,3 +95,58 @@ def token_client(org, owner):
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     client.token_key = key
     return client
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real Celery worker process on Redis, on a queue of its own, using this test's database.
+
+    Its queue is unique so that parallel test processes never take each other's tasks.
+    """
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    from django.db import connection
+
+    from config.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    db = connection.settings_dict
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "DEBUG": "1",
+    }
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--queues", queue,
+         "--hostname", f"{queue}@localhost", "--without-gossip", "--without-mingle",
+         "--include", "config.tests.worker_tasks", "--loglevel", "INFO"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    saved = app.conf.task_default_queue, app.conf.task_always_eager
+    app.conf.task_default_queue, app.conf.task_always_eager = queue, False
+    try:
+        _wait_for_worker(app, f"{queue}@localhost", worker, tmp_path / "worker.log")
+        yield worker
+    finally:
+        app.conf.task_default_queue, app.conf.task_always_eager = saved
+        worker.terminate()
+        worker.wait(timeout=20)
+        log.close()
+
+
+def _wait_for_worker(app, name: str, worker, log_path) -> None:
+    import time
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError(f"The Celery worker exited:\n{log_path.read_text()}")
+        if app.control.ping(destination=[name], timeout=0.5):
+            return
+    raise RuntimeError(f"The Celery worker did not answer in time:\n{log_path.read_text()}")

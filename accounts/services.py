@@ -2,6 +2,7 @@
 
 import json
 import secrets
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from accounts import validators
 from accounts.models import (
     ActivityEntry,
     ApiToken,
+    IdempotencyRecord,
     IndustryProfile,
     Membership,
     Organization,
@@ -176,6 +178,16 @@ def api_token_touch(*, token: ApiToken) -> None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
+
+
+def idempotency_records_prune(*, now: datetime | None = None) -> int:
+    """Forget Idempotency-Keys older than a day, as payment APIs do; returns how many."""
+    cutoff = (now or timezone.now()) - IDEMPOTENCY_KEY_LIFETIME
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 def industry_profiles_load(*, path: Path = INDUSTRY_PROFILES_FILE, overwrite: bool = False) -> int:

@@ -8,8 +8,10 @@ Both bases enqueue after the current transaction commits with
 ``delay_on_commit``/``apply_async_on_commit`` (Celery's Django task class).
 """
 
+from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 
+from accounts import services
 from accounts.tenancy import organization_scope, system_scope
 
 
@@ -30,3 +32,8 @@ class SystemTask(DjangoTask):
     def __call__(self, *args, **kwargs):
         with system_scope():
             return super().__call__(*args, **kwargs)
+
+
+@shared_task(base=SystemTask)
+def idempotency_records_prune() -> int:
+    return services.idempotency_records_prune()

@@ -7,14 +7,16 @@ from health_check.checks import Cache, Database
 from health_check.contrib.celery import Ping
 from health_check.contrib.redis import Redis
 from health_check.views import HealthCheckView
-from redis import Redis as RedisClient
+from redis.asyncio import Redis as RedisClient
+
+from config.celery import app as celery_app
 
 
 def _checks() -> list:
     checks: list = [Database, Cache]
     if settings.REDIS_URL:
         checks.append((Redis, {"client_factory": lambda: RedisClient.from_url(settings.REDIS_URL)}))
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
+    if not celery_app.conf.task_always_eager:
         checks.append((Ping, {"timeout": datetime.timedelta(seconds=3), "limit": 1}))
     return checks
 

@@ -165,6 +165,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic work; beat copies these into django-celery-beat's tables, where the admin can change them.
+CELERY_BEAT_SCHEDULE = {
+    "prune-idempotency-keys": {"task": "accounts.tasks.idempotency_records_prune", "schedule": 60 * 60},
+}
 
 # Email: printed to the console unless a backend is configured.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
