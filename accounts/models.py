@@ -97,6 +97,12 @@ class Organization(models.Model):
     subscription_status = models.CharField(
         max_length=20, choices=SubscriptionStatus.choices, default=SubscriptionStatus.NONE
     )
+    plan = models.CharField(max_length=40, blank=True, help_text="The plan the business pays for.")
+    paid_until = models.DateTimeField(null=True, blank=True, help_text="End of the period paid for.")
+    signup_details = models.JSONField(
+        default=dict, blank=True, help_text="What the buyer told us at checkout; onboarding starts from it."
+    )
+    onboarding_data = models.JSONField(default=dict, blank=True, help_text="The onboarding steps saved so far.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -53,6 +53,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "allauth",
+    "allauth.account",
+    "anymail",
+    "djstripe",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -74,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.TenancyResetMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -117,6 +122,35 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USES_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "sesame.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "signed-in"
+LOGOUT_REDIRECT_URL = "login"
+
+# Magic links (django-sesame): short-lived and spent by the sign-in they give.
+SESAME_MAX_AGE = env.int("MAGIC_LINK_MAX_AGE", default=15 * 60)
+SESAME_ONE_TIME = True
+SESAME_TOKEN_NAME = "sesame"
+# How many magic links may be asked for, per email and per client address.
+MAGIC_LINK_RATE_PER_EMAIL = env.str("MAGIC_LINK_RATE_PER_EMAIL", default="5/h")
+MAGIC_LINK_RATE_PER_IP = env.str("MAGIC_LINK_RATE_PER_IP", default="30/h")
+CHECKOUT_RATE_PER_IP = env.str("CHECKOUT_RATE_PER_IP", default="20/h")
+RATELIMIT_USE_CACHE = "default"
+
+# django-allauth is the account framework: email addresses, sessions, and login
+# by emailed code as the fallback to magic links. Accounts come from checkout,
+# so nobody signs up here.
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_UNIQUE_EMAIL = True
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -178,8 +212,15 @@ ANYMAIL = {key[len("ANYMAIL_") :]: value for key, value in env.ENVIRON.items() i
 # Outside services; each is off while its keys are unset.
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
-STRIPE_API_HOST = env.str("STRIPE_API_HOST", default="")
+STRIPE_API_HOST = env.str("STRIPE_API_HOST", default="https://api.stripe.com")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
 STRIPE_PRICE_IDS = dict(pair.split(":", 1) for pair in env.list("STRIPE_PRICE_IDS", default=[]) if ":" in pair)
+# dj-stripe keeps our own subscription's Stripe objects; webhooks are verified,
+# stored, then processed by a worker so the endpoint answers at once.
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+DJSTRIPE_USE_NATIVE_JSONFIELD = True
+DJSTRIPE_WEBHOOK_EVENT_CALLBACK = "billing.webhooks.process_later"
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")

@@ -6,6 +6,7 @@ from config.health import HealthView
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("billing/", include("billing.api.urls")),
 ]
 
 urlpatterns = [
@@ -14,6 +15,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", HealthView.as_view(), name="healthz"),
+    path("", include("billing.urls")),
+    path("", include("accounts.urls")),
 ]
 
 handler400 = "config.views.bad_request"

@@ -59,13 +59,12 @@ def test_staff_edit_an_organization_in_the_admin(staff_client, other_org):
     page = staff_client.get(url)
     form = page.context["adminform"].form
     data = {name: form[name].value() or "" for name in form.fields}
+    for formset in page.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        data.update({f"{formset.formset.prefix}-{name}": management[name].value() for name in management.fields})
     data.update(
         {
             "name": "Bravo Salon & Spa",
-            "industry-TOTAL_FORMS": "0",
-            "industry-INITIAL_FORMS": "0",
-            "membership_set-TOTAL_FORMS": "0",
-            "membership_set-INITIAL_FORMS": "0",
         }
     )
     response = staff_client.post(url, data)

@@ -1,0 +1,3 @@
+"""Pages served to business owners and their teams: signing in by magic link."""
+
+urlpatterns: list = []
