@@ -9,7 +9,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install run test lint db-role bench
+.PHONY: install run test lint db-role bench browser
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,11 @@ run: install
 db-role: install
 	PG_ADMIN_URL=$(PG_ADMIN_URL) APP_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python bin/pg_app_role.py
 
-test: install db-role
+# Debian's Chromium for the browser tests: Playwright drives it and downloads no browser of its own.
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
+test: install db-role browser
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

@@ -18,7 +18,16 @@ from accounts.tests.factories import MembershipFactory, OrganizationFactory, Use
 @pytest.fixture(autouse=True)
 def _system_scope_for_setup(db):
     with system_scope():
+        _shipped_data()
         yield
+
+
+def _shipped_data() -> None:
+    """Data the migrations ship; a transactional test's flush empties it for the next test."""
+    from accounts.models import IndustryProfile
+
+    if not IndustryProfile.objects.exists():
+        services.industry_profiles_load()
 
 
 @pytest.fixture
@@ -67,9 +76,36 @@ def client_for(user) -> APIClient:
     return client
 
 
+def run_concurrently(action, times: int) -> list:
+    """Run ``action`` from ``times`` threads at once, each on its own database connection."""
+    import threading
+
+    from django.db import connection
+
+    results: list = []
+
+    def run():
+        try:
+            results.append(action())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 @pytest.fixture
 def owner_client(owner):
     return client_for(owner)
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    return client_for(admin_user)
 
 
 @pytest.fixture
@@ -98,7 +134,25 @@ def token_client(org, owner):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
+def worker_env() -> dict[str, str]:
+    """Extra environment for the worker process; tests override it (e.g. fake Stripe and email)."""
+    return {}
+
+
+@pytest.fixture
+def fake_email(settings):
+    """A fake email service (Postmark's API) on 127.0.0.1, reached through anymail."""
+    from config.tests.fakes.postmark import FakePostmark
+
+    fake = FakePostmark().start()
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = fake.anymail_settings()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path, worker_env):
     """A real Celery worker process on Redis, on a queue of its own, using this test's database.
 
     Its queue is unique so that parallel test processes never take each other's tasks.
@@ -119,7 +173,9 @@ def celery_worker_process(transactional_db, tmp_path):
         **os.environ,
         "DATABASE_URL": f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,  # tasks the worker enqueues stay with it
         "DEBUG": "1",
+        **worker_env,
     }
     log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen(
@@ -150,3 +206,22 @@ def _wait_for_worker(app, name: str, worker, log_path) -> None:
         if app.control.ping(destination=[name], timeout=0.5):
             return
     raise RuntimeError(f"The Celery worker did not answer in time:\n{log_path.read_text()}")
+
+
+@pytest.fixture
+def fake_stripe(settings):
+    """A fake Stripe API on 127.0.0.1, reached by the official client and by dj-stripe."""
+    import stripe
+
+    from config.tests.fakes.stripe import FakeStripe
+
+    fake = FakeStripe().start()
+    saved_base = stripe.api_base
+    settings.STRIPE_SECRET_KEY = fake.secret_key
+    settings.STRIPE_API_HOST = fake.url
+    stripe.api_base = fake.url  # dj-stripe's own calls use the library's global address
+    fake.price_id = fake.add_price(amount=4900, name="Pro")
+    settings.STRIPE_PRICE_IDS = {"pro": fake.price_id, "starter": fake.add_price(amount=1900, name="Starter")}
+    yield fake
+    stripe.api_base = saved_base
+    fake.stop()

@@ -1,8 +1,11 @@
 """Reads of accounts. Lookups made before an organization is known run in the system scope."""
 
 import hashlib
+from datetime import timedelta
 
-from accounts.models import ApiToken, IndustryProfile, Membership, Organization, User
+from django.utils import timezone
+
+from accounts.models import ApiToken, IndustryProfile, Membership, Organization, SubscriptionStatus, User
 from accounts.tenancy import system_scope
 
 
@@ -40,3 +43,16 @@ def membership_for_reference(user: User, reference: str) -> Membership | None:
 
 def industry_profiles_active():
     return IndustryProfile.objects.filter(is_active=True).order_by("name")
+
+
+# How long a business whose payment failed keeps working normally, while Stripe retries the card.
+PAST_DUE_GRACE = timedelta(days=14)
+
+
+def organization_is_read_only(organization: Organization) -> bool:
+    """A canceled subscription, or one unpaid past the grace period, leaves the business read-only."""
+    if organization.subscription_status == SubscriptionStatus.CANCELED:
+        return True
+    if organization.subscription_status == SubscriptionStatus.PAST_DUE:
+        return organization.paid_until is None or organization.paid_until + PAST_DUE_GRACE < timezone.now()
+    return False

@@ -1,17 +1,26 @@
 """Writes of accounts: organizations, memberships, industries, API tokens, the activity log."""
 
 import json
+import logging
 import secrets
+import smtplib
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from anymail.exceptions import AnymailError, AnymailRecipientsRefused
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from sesame.utils import get_user as sesame_user
 
 from accounts import validators
+from accounts.magic_links import magic_link_url
 from accounts.models import (
     ActivityEntry,
     ApiToken,
@@ -24,6 +33,8 @@ from accounts.models import (
 )
 from accounts.roles import Role
 from accounts.selectors import api_token_hash
+
+logger = logging.getLogger(__name__)
 
 INDUSTRY_PROFILES_FILE = Path(__file__).resolve().parent / "data" / "industry_profiles.json"
 API_TOKEN_PREFIX = "bbx_"
@@ -205,3 +216,74 @@ def industry_profiles_load(*, path: Path = INDUSTRY_PROFILES_FILE, overwrite: bo
         created += profile.pk is None
         profile.save()
     return created
+
+
+# Magic links ------------------------------------------------------------------
+
+
+class TransientEmailError(Exception):
+    """The email service failed in a way that may pass: the task tries again later."""
+
+
+def magic_link_email_send(*, email: str) -> bool:
+    """Email a sign-in link to the active user with this address; False when there is none.
+
+    Asking for a link answers the same whoever asks, so this runs in a task
+    after the answer and is the only place that learns whether the address is
+    known. A failure that may pass raises TransientEmailError for a retry.
+    """
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None:
+        return False
+    try:
+        _magic_link_message(user).send()
+    except (AnymailError, OSError) as error:
+        if not email_failure_is_permanent(error):
+            raise TransientEmailError(f"{type(error).__name__}: {error}") from error
+        logger.warning("Magic link email to user %s failed for good: %s", user.pk, error)
+        return False
+    return True
+
+
+def _magic_link_message(user: User) -> EmailMultiAlternatives:
+    context = {
+        "user": user,
+        "link": magic_link_url(user),
+        "link_minutes": max(1, settings.SESAME_MAX_AGE // 60),
+        "login_url": f"{settings.SITE_URL}{reverse('login')}",
+    }
+    message = EmailMultiAlternatives(
+        subject="Your Bizbox sign-in link",
+        body=render_to_string("emails/magic_link.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(render_to_string("emails/magic_link.html", context), "text/html")
+    return message
+
+
+def email_failure_is_permanent(error: Exception) -> bool:
+    """A refused address or a 4xx from the email service will fail again; retrying only spams the log."""
+    if isinstance(error, AnymailRecipientsRefused | smtplib.SMTPRecipientsRefused):
+        return True
+    status = getattr(error, "status_code", None)
+    return status is not None and 400 <= status < 500 and status not in (408, 429)
+
+
+def magic_link_user(*, token: str) -> User | None:
+    """Whom a magic link signs in, without spending it: mail scanners open links too."""
+    return sesame_user(token, update_last_login=False)
+
+
+def magic_link_redeem(*, token: str) -> User | None:
+    """Spend a magic link and return its user, ready for ``login()``; None if expired, used or forged.
+
+    A token is bound to its user's last login, so recording a login spends it.
+    The user's row is locked first so that two presses of one link (a double
+    click, two tabs) sign in once: the second sees the new last login and fails.
+    """
+    user = magic_link_user(token=token)
+    if user is None:
+        return None
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=user.pk)
+        return sesame_user(token, update_last_login=True)

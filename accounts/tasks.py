@@ -10,6 +10,7 @@ Both bases enqueue after the current transaction commits with
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
+from django.conf import settings
 
 from accounts import services
 from accounts.tenancy import organization_scope, system_scope
@@ -37,3 +38,19 @@ class SystemTask(DjangoTask):
 @shared_task(base=SystemTask)
 def idempotency_records_prune() -> int:
     return services.idempotency_records_prune()
+
+
+@shared_task(
+    base=SystemTask,
+    autoretry_for=(services.TransientEmailError,),
+    retry_backoff=min(10, settings.EMAIL_RETRY_BACKOFF_SECONDS),
+    retry_backoff_max=120,
+    max_retries=5,
+)
+def magic_link_email_send(*, email: str) -> bool:
+    """Send a sign-in link if the address belongs to an active user.
+
+    System scope: no organization is known yet. Retries stay within a few
+    minutes, because the link itself is valid for only a short while.
+    """
+    return services.magic_link_email_send(email=email)

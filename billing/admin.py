@@ -56,9 +56,11 @@ class ProvisioningInline(admin.StackedInline):
     model = Provisioning
     can_delete = False
     extra = 0
-    max_num = 0
     readonly_fields = ProvisioningAdmin.readonly_fields
     fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 # billing plugs its part of an organization into accounts' admin page.

@@ -6,7 +6,7 @@ import zoneinfo
 from datetime import UTC, datetime
 
 from allauth.account.models import EmailAddress
-from anymail.exceptions import AnymailError, AnymailRecipientsRefused
+from anymail.exceptions import AnymailError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
@@ -20,6 +20,7 @@ from accounts import services as account_services
 from accounts import validators
 from accounts.magic_links import magic_link_url
 from accounts.models import IndustryProfile, Organization, SubscriptionStatus, User
+from accounts.services import TransientEmailError, email_failure_is_permanent
 from billing import plans
 from billing.models import Provisioning, ProvisioningSource, WelcomeEmailStatus
 from billing.providers import stripe as stripe_provider
@@ -48,10 +49,6 @@ STRIPE_STATUSES = {
     "canceled": SubscriptionStatus.CANCELED,
     "incomplete_expired": SubscriptionStatus.CANCELED,
 }
-
-
-class TransientEmailError(Exception):
-    """The email service failed in a way that may pass: try again later."""
 
 
 def checkout_start(*, plan: plans.Plan, email: str, **details: str) -> stripe_provider.CheckoutSession:
@@ -225,7 +222,7 @@ def welcome_email_send(*, organization_id: int, final_attempt: bool = False) -> 
         except (AnymailError, OSError) as error:
             failure = error
             provisioning.welcome_email_error = f"{type(error).__name__}: {error}"[:2000]
-            if _is_permanent(error) or final_attempt:
+            if email_failure_is_permanent(error) or final_attempt:
                 provisioning.welcome_email_status = WelcomeEmailStatus.FAILED
                 logger.warning("Welcome email for %s failed for good: %s", provisioning.organization, error)
         else:
@@ -237,13 +234,6 @@ def welcome_email_send(*, organization_id: int, final_attempt: bool = False) -> 
     if failure is not None and provisioning.welcome_email_status != WelcomeEmailStatus.FAILED:
         raise TransientEmailError(str(failure)) from failure
     return provisioning
-
-
-def _is_permanent(error: Exception) -> bool:
-    if isinstance(error, AnymailRecipientsRefused):
-        return True
-    status = getattr(error, "status_code", None)
-    return status is not None and 400 <= status < 500 and status not in (408, 429)
 
 
 def _welcome_message(organization: Organization, owner: User) -> EmailMultiAlternatives:

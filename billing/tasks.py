@@ -1,6 +1,8 @@
 from celery import shared_task
+from django.conf import settings
 from djstripe.models import WebhookEventTrigger
 
+from accounts.services import TransientEmailError
 from accounts.tasks import OrganizationTask, SystemTask
 from billing import services
 
@@ -15,15 +17,15 @@ from billing import services
 def stripe_event_process(*, trigger_id: int) -> None:
     """Process a verified Stripe webhook that the endpoint stored; safe to run twice."""
     trigger = WebhookEventTrigger.objects.get(pk=trigger_id)
-    if not trigger.processed:
+    if trigger.valid and not trigger.processed:
         trigger.process(save=True)
 
 
 @shared_task(
     base=OrganizationTask,
     bind=True,
-    autoretry_for=(services.TransientEmailError,),
-    retry_backoff=30,
+    autoretry_for=(TransientEmailError,),
+    retry_backoff=settings.EMAIL_RETRY_BACKOFF_SECONDS,
     retry_backoff_max=1800,
     max_retries=8,
 )

@@ -11,10 +11,6 @@ from billing import services
 logger = logging.getLogger(__name__)
 
 
-def process_later(trigger, api_key=None) -> None:
-    """dj-stripe's processing hook: do nothing in the request; the view enqueues the work."""
-
-
 @djstripe_receiver("checkout.session.completed")
 def on_checkout_completed(sender, event: Event, **kwargs) -> None:
     """A business paid: create its account, once per checkout session."""

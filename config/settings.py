@@ -140,6 +140,8 @@ MAGIC_LINK_RATE_PER_EMAIL = env.str("MAGIC_LINK_RATE_PER_EMAIL", default="5/h")
 MAGIC_LINK_RATE_PER_IP = env.str("MAGIC_LINK_RATE_PER_IP", default="30/h")
 CHECKOUT_RATE_PER_IP = env.str("CHECKOUT_RATE_PER_IP", default="20/h")
 RATELIMIT_USE_CACHE = "default"
+# Behind a proxy the client's address is in a header the proxy sets, e.g. HTTP_X_REAL_IP.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
 
 # django-allauth is the account framework: email addresses, sessions, and login
 # by emailed code as the fallback to magic links. Accounts come from checkout,
@@ -191,6 +193,7 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # A task is acknowledged only once it finished, so a worker that dies mid-task
 # leaves it to run again; tasks are written to be safe to run twice.
 CELERY_TASK_ACKS_LATE = True
@@ -207,6 +210,8 @@ CELERY_BEAT_SCHEDULE = {
 # Email: printed to the console unless a backend is configured.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Bizbox <hello@bizbox.localhost>")
+# The first retry of a failed send waits about this long; each next one twice as long.
+EMAIL_RETRY_BACKOFF_SECONDS = env.int("EMAIL_RETRY_BACKOFF_SECONDS", default=30)
 ANYMAIL = {key[len("ANYMAIL_") :]: value for key, value in env.ENVIRON.items() if key.startswith("ANYMAIL_")}
 
 # Outside services; each is off while its keys are unset.
@@ -217,10 +222,9 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
 STRIPE_PRICE_IDS = dict(pair.split(":", 1) for pair in env.list("STRIPE_PRICE_IDS", default=[]) if ":" in pair)
 # dj-stripe keeps our own subscription's Stripe objects; webhooks are verified,
-# stored, then processed by a worker so the endpoint answers at once.
+# stored, then processed by a worker so the endpoint answers at once (billing.views).
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
-DJSTRIPE_WEBHOOK_EVENT_CALLBACK = "billing.webhooks.process_later"
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")
@@ -264,6 +268,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "OnboardingStateEnum": "accounts.models.OnboardingState",
+        "RoleEnum": "accounts.roles.Role",
+    },
 }
 
 SESSION_COOKIE_SECURE = not DEBUG

@@ -60,7 +60,14 @@ class HasOrganizationPermission(permissions.BasePermission):
         membership = getattr(request, "membership", None)
         if membership is None:
             return False
-        needed = view.read_permission if request.method in permissions.SAFE_METHODS else view.write_permission
+        reading = request.method in permissions.SAFE_METHODS
+        needed = view.read_permission if reading else view.write_permission
+        if not reading and view.subscription_required and selectors.organization_is_read_only(membership.organization):
+            raise ApiError(
+                status.HTTP_402_PAYMENT_REQUIRED,
+                "subscription_inactive",
+                "This business's subscription is canceled or unpaid, so its data is read-only until billing is sorted out.",
+            )
         if not membership.has_perm(needed):
             raise exceptions.PermissionDenied(
                 f"Your role ({membership.get_role_display()}) does not allow this.", code="role_forbidden"
@@ -74,6 +81,8 @@ class OrganizationAPIView(APIView):
     permission_classes = [permissions.IsAuthenticated, HasOrganizationPermission]
     read_permission = Permission.RECORDS_VIEW
     write_permission = Permission.RECORDS_CHANGE
+    # Writes stop when the subscription lapses; views that must keep working (paying, tokens) say False.
+    subscription_required = True
 
     def dispatch(self, request, *args, **kwargs):
         # The scope lives as long as the view's work, and is reset even on errors.

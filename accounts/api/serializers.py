@@ -1,5 +1,6 @@
 import zoneinfo
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import ActivityEntry, ApiToken, IndustryProfile, Membership, Organization, User
@@ -98,7 +99,8 @@ class OrganizationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "slug", "onboarding_state", "subscription_status", "created_at", "updated_at"]
 
-    def get_industry(self, organization: Organization) -> OrganizationIndustrySerializer | None:
+    @extend_schema_field(OrganizationIndustrySerializer(allow_null=True))
+    def get_industry(self, organization: Organization) -> dict | None:
         industry = getattr(organization, "industry", None)
         return OrganizationIndustrySerializer(industry).data if industry is not None else None
 

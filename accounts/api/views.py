@@ -100,6 +100,7 @@ class ApiTokenViewSet(
     serializer_class = serializers.ApiTokenSerializer
     read_permission = Permission.OWN_TOKENS_MANAGE
     write_permission = Permission.OWN_TOKENS_MANAGE
+    subscription_required = False  # revoking a leaked token must work even when billing lapsed
     filterset_class = ApiTokenFilter
     ordering_fields = ["created_at", "id"]
 

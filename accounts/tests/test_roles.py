@@ -41,13 +41,6 @@ def test_owners_and_admins_change_the_organization(request, role_client, org):
 
 
 @pytest.fixture
-def admin_client(admin_user):
-    from conftest import client_for
-
-    return client_for(admin_user)
-
-
-@pytest.fixture
 def owners_token(org, owner):
     token, _ = services.api_token_create(organization=org, user=owner, name="Owner's script")
     return token

@@ -1,12 +1,9 @@
 """A retried create with the same Idempotency-Key creates nothing new and answers the same."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from accounts.models import ActivityEntry, IdempotencyRecord
-from conftest import client_for
+from conftest import client_for, run_concurrently
 
 pytestmark = pytest.mark.urls("config.tests.idempotency_urls")
 
@@ -54,21 +51,11 @@ def test_keys_belong_to_one_organization(owner_client, outsider_client, org, oth
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_create_one_object(owner, org):
-    results = []
+    def post() -> int:
+        client = client_for(owner)
+        return client.post(
+            "/api/v1/entries/", {"verb": "race"}, format="json", HTTP_IDEMPOTENCY_KEY="k-race"
+        ).status_code
 
-    def post():
-        try:
-            response = client_for(owner).post(
-                "/api/v1/entries/", {"verb": "race"}, format="json", HTTP_IDEMPOTENCY_KEY="k-race"
-            )
-            results.append(response.status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == [201] * 8
+    assert run_concurrently(post, 8) == [201] * 8
     assert ActivityEntry.objects.filter(verb="race").count() == 1

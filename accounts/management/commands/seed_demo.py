@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts import services
+from accounts.magic_links import magic_link_url
 from accounts.models import ApiToken, IndustryProfile, OnboardingState, Organization, SubscriptionStatus, User
 from accounts.roles import Role
 from accounts.tenancy import system_scope
@@ -31,7 +32,7 @@ class Command(BaseCommand):
             services.membership_create(organization=organization, user=teammate, role=Role.STAFF, actor=owner)
             self._staff_user()
             key = self._fresh_token(organization, owner)
-        self._print_where_to_log_in(organization, key)
+        self._print_where_to_log_in(organization, owner, key)
 
     def _user(self, email: str, first_name: str, last_name: str) -> User:
         user, _ = User.objects.get_or_create(email=email, defaults={"first_name": first_name, "last_name": last_name})
@@ -74,11 +75,13 @@ class Command(BaseCommand):
         _, key = services.api_token_create(organization=organization, user=owner, name=DEMO_TOKEN_NAME)
         return key
 
-    def _print_where_to_log_in(self, organization: Organization, key: str) -> None:
+    def _print_where_to_log_in(self, organization: Organization, owner: User, key: str) -> None:
         site = settings.SITE_URL
         self.stdout.write(
             f"\nDemo business: {organization.name} ({organization.slug})\n"
-            f"  Owner: {DEMO_OWNER_EMAIL}\n"
+            f"  Owner: {DEMO_OWNER_EMAIL}, sign in with this one-time link (valid {settings.SESAME_MAX_AGE // 60} minutes;\n"
+            f"  ask for a new one at {site}/login/):\n"
+            f"  {magic_link_url(owner)}\n"
             f"  Staff admin: {site}/admin/  (email {DEMO_STAFF_EMAIL}, password {DEMO_STAFF_PASSWORD})\n"
             f"  API docs: {site}/api/docs/  (Authorize with the owner's token below)\n"
             f"  Owner's API token: {key}\n"
