@@ -28,6 +28,7 @@ def test_seed_demo_builds_a_business_and_can_run_twice(settings):
     assert ApiToken.objects.filter(organization=organization, revoked_at=None).count() == 1
     for output in (first, second):
         assert "http://127.0.0.1:8000/admin/" in output
+        assert "http://127.0.0.1:8000/login/magic/?sesame=" in output
 
     key = second.strip().splitlines()[-1].split()[-1]
     client = APIClient()
@@ -39,3 +40,13 @@ def test_seed_demo_refuses_production(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
         _seed()
+
+
+def test_the_printed_link_signs_the_owner_in(settings, client):
+    settings.DEBUG = True
+    output = _seed()
+    link = next(word for word in output.split() if "/login/magic/?sesame=" in word)
+    token = link.split("sesame=", 1)[1]
+    response = client.post("/login/magic/", {"sesame": token})
+    assert response.status_code == 302
+    assert client.get("/api/v1/auth/session/").json()["user"]["email"] == "owner@brightside.example"
