@@ -6,6 +6,7 @@ from config.health import HealthView
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("crm.api.urls")),
     path("billing/", include("billing.api.urls")),
 ]
 

@@ -1,0 +1,112 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from accounts.models import TenantModel
+
+
+class ContactSource(models.TextChoices):
+    MANUAL = "manual", "Added by hand"
+    IMPORT = "import", "Imported"
+    CHECKOUT = "checkout", "Checkout"
+    INBOX = "inbox", "Inbox message"
+    BOOKING_PAGE = "booking_page", "Booking page"
+    API = "api", "API"
+
+
+class ConsentChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
+
+
+class Tag(TenantModel):
+    name = models.CharField(max_length=60)
+    color = models.CharField(max_length=7, default="#64748b", help_text="A hex colour, e.g. #2454d6.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint("organization", Lower("name"), name="tag_name_unique_per_organization")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(TenantModel):
+    """One of the business's clients.
+
+    ``emails`` and ``phones`` hold every address and number as
+    ``[{"value", "label"}]``, the first being the primary one, which is also
+    kept in ``email`` and ``phone`` for lookups. ``search_text`` and
+    ``phone_digits`` are what search reads; crm.services keeps them in step.
+    """
+
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True, help_text="The primary email, lower-cased.")
+    phone = models.CharField(max_length=20, blank=True, help_text="The primary phone, E.164.")
+    emails = models.JSONField(default=list, blank=True)
+    phones = models.JSONField(default=list, blank=True)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    source = models.CharField(max_length=20, choices=ContactSource.choices, default=ContactSource.MANUAL)
+    consent = models.JSONField(
+        default=dict, blank=True, help_text='Per channel: {"sms": {"granted": true, "at": "...", "how": "..."}}.'
+    )
+    custom_fields = models.JSONField(default=dict, blank=True, help_text="The industry profile's extra fields.")
+    tags = models.ManyToManyField(Tag, through="ContactTag", related_name="contacts", blank=True)
+    search_text = models.TextField(blank=True, editable=False)
+    phone_digits = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, help_text="Deleted contacts can be restored for 30 days.")
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-id"], name="contact_org_created_idx"),
+            models.Index(fields=["organization", "last_name", "first_name", "id"], name="contact_org_name_idx"),
+            models.Index(fields=["organization", "-last_activity_at", "-id"], name="contact_org_activity_idx"),
+            models.Index(fields=["organization", "email"], name="contact_org_email_idx"),
+            models.Index(fields=["organization", "phone"], name="contact_org_phone_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.company or self.email or self.phone or f"Contact {self.pk}"
+
+
+class ContactTag(TenantModel):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contact", "tag"], name="contact_tag_once")]
+        indexes = [models.Index(fields=["organization", "tag", "contact"], name="contacttag_org_tag_idx")]
+
+
+class ContactNote(TenantModel):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "contact", "-created_at"], name="note_org_contact_idx")]
+
+    def __str__(self) -> str:
+        return self.body[:60]

@@ -1,0 +1,264 @@
+"""Writes of contacts: create, update, delete and restore, tags, notes, merge.
+
+Every write starts from a cleaned input (crm.validation), keeps the search
+columns in step, and leaves an activity entry. The importer, the API, the
+admin and later apps (inbox, booking page) all come through here.
+"""
+
+import re
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import Organization, User
+from accounts.services import activity_record
+from crm import hooks
+from crm.models import Contact, ContactNote, ContactSource, ContactTag, Tag
+from crm.validation import contact_clean
+
+RESTORE_WINDOW = timedelta(days=30)
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "custom_fields",
+    "consent",
+    "source",
+)
+
+
+def search_columns(contact: Contact) -> None:
+    """Fill what search reads: the words of the contact, and every phone's digits.
+
+    Phones are kept both as E.164 digits and as the national number, so
+    "555 0123", "(312) 555-0123" and "+1 312..." all find the same contact.
+    """
+    words = [contact.first_name, contact.last_name, contact.company, *(entry["value"] for entry in contact.emails)]
+    contact.search_text = " ".join(word.lower() for word in words if word)
+    digits = []
+    for entry in contact.phones:
+        number = re.sub(r"\D", "", entry["value"])
+        digits.append(number)
+        if entry["value"].startswith("+1") and len(number) == 11:
+            digits.append(number[1:])
+    contact.phone_digits = " ".join(digits)
+
+
+def _apply(contact: Contact, cleaned: dict[str, Any]) -> None:
+    for field in CONTACT_FIELDS:
+        if field in cleaned:
+            setattr(contact, field, cleaned[field])
+    if "emails" in cleaned:
+        contact.emails = cleaned["emails"]
+        contact.email = cleaned["emails"][0]["value"] if cleaned["emails"] else ""
+    if "phones" in cleaned:
+        contact.phones = cleaned["phones"]
+        contact.phone = cleaned["phones"][0]["value"] if cleaned["phones"] else ""
+    search_columns(contact)
+
+
+def contact_build(*, organization: Organization, data: dict[str, Any], source: str = ContactSource.MANUAL) -> Contact:
+    """A valid, unsaved contact from raw input; for single creates and bulk imports alike."""
+    cleaned = contact_clean(organization=organization, data={"source": source, **data})
+    contact = Contact(organization=organization)
+    _apply(contact, cleaned)
+    if not (contact.first_name or contact.last_name or contact.company or contact.email or contact.phone):
+        raise ValidationError({"non_field_errors": ["Give at least a name, a company, an email or a phone."]})
+    return contact
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    organization: Organization,
+    actor: User | None,
+    data: dict[str, Any],
+    source: str = ContactSource.MANUAL,
+    tags: Iterable[Tag] = (),
+) -> Contact:
+    contact = contact_build(organization=organization, data=data, source=source)
+    contact.save()
+    _link_tags(organization, [contact], list(tags))
+    activity_record(
+        organization=organization, actor=actor, verb="contact.created", target=contact, summary=contact.display_name
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, actor: User | None, data: dict[str, Any]) -> Contact:
+    cleaned = contact_clean(organization=contact.organization, data=data, previous_consent=contact.consent)
+    _apply(contact, cleaned)
+    contact.save()
+    activity_record(
+        organization=contact.organization,
+        actor=actor,
+        verb="contact.updated",
+        target=contact,
+        summary=contact.display_name,
+        data={"changed": sorted(cleaned)},
+    )
+    return contact
+
+
+@transaction.atomic
+def contacts_delete(*, organization: Organization, contacts: QuerySet[Contact], actor: User | None) -> int:
+    """Soft delete: the contacts disappear from lists and can be restored for 30 days."""
+    ids = list(contacts.filter(organization=organization, deleted_at__isnull=True).values_list("id", flat=True))
+    Contact.objects.filter(id__in=ids).update(deleted_at=timezone.now())
+    activity_record(
+        organization=organization,
+        actor=actor,
+        verb="contact.deleted",
+        summary=f"{len(ids)} contact(s)",
+        data={"ids": ids[:1000]},
+    )
+    return len(ids)
+
+
+@transaction.atomic
+def contact_restore(*, contact: Contact, actor: User | None) -> Contact:
+    if contact.deleted_at is None:
+        return contact
+    if contact.deleted_at + RESTORE_WINDOW < timezone.now():
+        raise ValidationError({"non_field_errors": ["Deleted more than 30 days ago: it can no longer be restored."]})
+    if contact.merged_into_id:
+        raise ValidationError({"non_field_errors": ["This contact was merged into another one."]})
+    contact.deleted_at = None
+    contact.save(update_fields=["deleted_at", "updated_at"])
+    activity_record(
+        organization=contact.organization,
+        actor=actor,
+        verb="contact.restored",
+        target=contact,
+        summary=contact.display_name,
+    )
+    return contact
+
+
+def contacts_purge_deleted() -> int:
+    """Forget contacts deleted more than 30 days ago (system work, all organizations)."""
+    deleted, _ = Contact.objects.filter(deleted_at__lt=timezone.now() - RESTORE_WINDOW).delete()
+    return deleted
+
+
+def _link_tags(organization: Organization, contacts: list[Contact], tags: list[Tag]) -> None:
+    links = [ContactTag(organization=organization, contact=c, tag=t) for c in contacts for t in tags]
+    ContactTag.objects.bulk_create(links, ignore_conflicts=True)
+
+
+@transaction.atomic
+def contacts_tag(
+    *, organization: Organization, contacts: QuerySet[Contact], tags: list[Tag], actor: User | None
+) -> int:
+    ids = list(contacts.filter(organization=organization).values_list("id", flat=True))
+    links = [ContactTag(organization=organization, contact_id=i, tag=t) for i in ids for t in tags]
+    ContactTag.objects.bulk_create(links, ignore_conflicts=True, batch_size=2000)
+    activity_record(
+        organization=organization,
+        actor=actor,
+        verb="contact.tagged",
+        summary=f"{len(ids)} contact(s): {', '.join(t.name for t in tags)}",
+    )
+    return len(ids)
+
+
+@transaction.atomic
+def contacts_untag(
+    *, organization: Organization, contacts: QuerySet[Contact], tags: list[Tag], actor: User | None
+) -> int:
+    ids = contacts.filter(organization=organization).values("id")
+    removed, _ = ContactTag.objects.filter(organization=organization, contact_id__in=ids, tag__in=tags).delete()
+    activity_record(
+        organization=organization, actor=actor, verb="contact.untagged", summary=", ".join(t.name for t in tags)
+    )
+    return removed
+
+
+def tag_get_or_create(*, organization: Organization, name: str) -> Tag:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": ["A tag needs a name."]})
+    tag = Tag.objects.filter(organization=organization, name__iexact=name).first()
+    return tag or Tag.objects.create(organization=organization, name=name[:60])
+
+
+@transaction.atomic
+def note_create(*, contact: Contact, author: User | None, body: str) -> ContactNote:
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": ["A note cannot be empty."]})
+    note = ContactNote.objects.create(organization=contact.organization, contact=contact, author=author, body=body)
+    contact_touch(contact=contact, at=note.created_at)
+    return note
+
+
+def contact_touch(*, contact: Contact, at) -> None:
+    """Something happened with the contact: lists sort by last activity."""
+    Contact.objects.filter(pk=contact.pk).update(last_activity_at=at)
+
+
+@transaction.atomic
+def contact_merge(*, target: Contact, merged: Contact, actor: User | None) -> Contact:
+    """Merge ``merged`` into ``target``: its notes, tags and addresses move over, gaps are filled,
+    and every app that plugged into crm.hooks moves its own records. ``merged`` is then
+    soft-deleted, remembering where it went."""
+    if target.pk == merged.pk:
+        raise ValidationError({"other": ["A contact cannot be merged into itself."]})
+    if merged.organization_id != target.organization_id or merged.deleted_at is not None:
+        raise ValidationError({"other": ["No such contact."]})
+    for field in (
+        "first_name",
+        "last_name",
+        "company",
+        "address_line1",
+        "address_line2",
+        "city",
+        "region",
+        "postal_code",
+        "country",
+    ):
+        if not getattr(target, field):
+            setattr(target, field, getattr(merged, field))
+    target.emails = _union(target.emails, merged.emails)
+    target.phones = _union(target.phones, merged.phones)
+    target.email = target.emails[0]["value"] if target.emails else ""
+    target.phone = target.phones[0]["value"] if target.phones else ""
+    target.custom_fields = {**merged.custom_fields, **target.custom_fields}
+    target.consent = {**merged.consent, **target.consent}
+    target.last_activity_at = max(filter(None, [target.last_activity_at, merged.last_activity_at]), default=None)
+    search_columns(target)
+    target.save()
+    ContactNote.objects.filter(contact=merged).update(contact=target)
+    _link_tags(target.organization, [target], list(merged.tags.all()))
+    ContactTag.objects.filter(contact=merged).delete()
+    for handler in hooks.merge_handlers:
+        handler(target, merged)
+    merged.deleted_at = timezone.now()
+    merged.merged_into = target
+    merged.save(update_fields=["deleted_at", "merged_into", "updated_at"])
+    activity_record(
+        organization=target.organization,
+        actor=actor,
+        verb="contact.merged",
+        target=target,
+        summary=f"{merged.display_name} merged into {target.display_name}",
+        data={"merged_id": merged.pk},
+    )
+    return target
+
+
+def _union(first: list[dict], second: list[dict]) -> list[dict]:
+    values = {entry["value"] for entry in first}
+    return first + [entry for entry in second if entry["value"] not in values]
