@@ -13,75 +13,26 @@ PostgreSQL, Redis) against a fake Stripe and a fake email service on
 
 import argparse
 import json
-import os
-import secrets
-import statistics
-import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from config.tests.fakes.postmark import FakePostmark  # noqa: E402
-from config.tests.fakes.stripe import FakeStripe  # noqa: E402
-
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://bizbox@127.0.0.1:5432/bizbox_bench")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
-PORT = int(os.environ.get("BENCH_PORT", "8765"))
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {
-        "median_ms": round(statistics.median(values) * 1000, 1),
-        "p95_ms": round(percentile(values, 0.95) * 1000, 1),
-        "max_ms": round(max(values) * 1000, 1),
-    }
+from bench import common
+from bench.common import PORT, run, start, summary, wait_for_http
+from config.tests.fakes.postmark import FakePostmark
+from config.tests.fakes.stripe import FakeStripe
 
 
 def product_environment(stripe: FakeStripe, email: FakePostmark) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "FIELD_ENCRYPTION_KEY": secrets.token_urlsafe(32),
-        "SECURE_SSL_REDIRECT": "0",
-        "SITE_URL": f"http://127.0.0.1:{PORT}",
-        "DATABASE_URL": DATABASE_URL,
-        "REDIS_URL": REDIS_URL,
-        "STRIPE_SECRET_KEY": stripe.secret_key,
-        "STRIPE_API_HOST": stripe.url,
-        "STRIPE_PRICE_IDS": f"pro:{stripe.price_id}",
-        "LOG_LEVEL": "WARNING",
+    return common.production_environment(
+        STRIPE_SECRET_KEY=stripe.secret_key,
+        STRIPE_API_HOST=stripe.url,
+        STRIPE_PRICE_IDS=f"pro:{stripe.price_id}",
         **email.environment(),
-    }
-
-
-def run(command: list[str], env: dict) -> None:
-    subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-
-
-def start(command: list[str], env: dict, log: Path) -> subprocess.Popen:
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-
-
-def wait_for_http(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer")
+    )
 
 
 def post_event(url: str, event: dict, secret: str) -> tuple[int, float]:
@@ -101,40 +52,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkouts", type=int, default=200)
     parser.add_argument("--rate", type=float, default=5.0, help="checkouts per second")
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "checkout_webhooks.json"))
+    parser.add_argument("--out", default=str(common.RESULTS / "checkout_webhooks.json"))
     args = parser.parse_args()
 
     stripe, email = FakeStripe().start(), FakePostmark().start()
     stripe.price_id = stripe.add_price()
     env = product_environment(stripe, email)
-    os.environ.update(
-        {
-            key: env[key]
-            for key in (
-                "DEBUG",
-                "SECRET_KEY",
-                "ALLOWED_HOSTS",
-                "FIELD_ENCRYPTION_KEY",
-                "DATABASE_URL",
-                "REDIS_URL",
-                "SITE_URL",
-                "STRIPE_SECRET_KEY",
-                "STRIPE_API_HOST",
-            )
-        }
-    )
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-
-    logs = ROOT / "bench" / "results"
-    logs.mkdir(parents=True, exist_ok=True)
-    run([sys.executable, "bin/pg_app_role.py"], {**env, "APP_DATABASE_URL": DATABASE_URL})
-    run([sys.executable, "manage.py", "migrate", "--noinput"], env)
+    common.prepare_database(env)
     run([sys.executable, "manage.py", "shell", "-c", _RESET_SQL], env)
     run([sys.executable, "manage.py", "stripe_webhook_endpoint"], env)
-
-    import django
-
-    django.setup()
+    common.setup_django(env)
     from django.db import connection
     from djstripe.models import WebhookEndpoint
 
@@ -145,13 +72,11 @@ def main() -> int:
         endpoint = WebhookEndpoint.objects.get()
     webhook_url = f"http://127.0.0.1:{PORT}/stripe/webhook/{endpoint.djstripe_uuid}/"
 
-    web = start(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{PORT}"], env, logs / "web.log"
-    )
+    web = common.start_web(env)
     worker = start(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-c", "1", "--loglevel", "WARNING"],
         env,
-        logs / "worker.log",
+        "worker.log",
     )
     try:
         wait_for_http(f"http://127.0.0.1:{PORT}/checkout/cancelled/")
@@ -189,10 +114,7 @@ def main() -> int:
         ]
         result = {
             "date": time.strftime("%Y-%m-%d"),
-            "machine": {
-                "cores": os.cpu_count(),
-                "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
-            },
+            "machine": common.machine(),
             "command": f"bench/checkout_webhooks.py --checkouts {args.checkouts} --rate {args.rate}",
             "checkouts": args.checkouts,
             "accounts_created": len(account),
@@ -202,10 +124,7 @@ def main() -> int:
             "post_to_email": summary(emailed),
         }
     finally:
-        web.terminate()
-        worker.terminate()
-        web.wait(timeout=20)
-        worker.wait(timeout=20)
+        common.stop(web, worker)
         stripe.stop()
         email.stop()
     Path(args.out).write_text(json.dumps(result, indent=2))
@@ -224,8 +143,8 @@ from accounts.tenancy import system_scope
 from accounts.models import Organization, User
 from djstripe.models import WebhookEndpoint, WebhookEventTrigger, Event, Session, Subscription, Customer
 with system_scope():
-    Organization.objects.all().delete()
-    User.objects.all().delete()
+    Organization.objects.filter(provisioning__isnull=False).delete()
+    User.objects.filter(email__endswith="@bench.example").delete()
     for model in (WebhookEventTrigger, Event, Session, Subscription, Customer, WebhookEndpoint):
         model.objects.all().delete()
 """

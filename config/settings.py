@@ -108,7 +108,9 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})
     # Contact search matches words with a typo or two (pg_trgm's default of 0.6 misses "Jonh").
-    DATABASES["default"]["OPTIONS"]["options"] = "-c pg_trgm.word_similarity_threshold=0.4 -c pg_trgm.similarity_threshold=0.3"
+    DATABASES["default"]["OPTIONS"]["options"] = (
+        "-c pg_trgm.word_similarity_threshold=0.4 -c pg_trgm.similarity_threshold=0.3"
+    )
     if env.bool("DATABASE_POOL", default=True):
         # psycopg's pool keeps connections open across requests; it and
         # CONN_MAX_AGE exclude each other.
@@ -208,6 +210,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # Periodic work; beat copies these into django-celery-beat's tables, where the admin can change them.
 CELERY_BEAT_SCHEDULE = {
     "prune-idempotency-keys": {"task": "accounts.tasks.idempotency_records_prune", "schedule": 60 * 60},
+    "purge-deleted-contacts": {"task": "crm.tasks.contacts_purge_deleted", "schedule": 24 * 60 * 60},
 }
 
 # Email: printed to the console unless a backend is configured.
@@ -220,7 +223,9 @@ ANYMAIL = {key[len("ANYMAIL_") :]: value for key, value in env.ENVIRON.items() i
 # Outside services; each is off while its keys are unset.
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
-STRIPE_API_HOST = env.str("STRIPE_API_HOST", default="https://api.stripe.com")
+if env.str("STRIPE_API_HOST", default=""):
+    # Only when set: dj-stripe points the stripe library here whenever the setting exists.
+    STRIPE_API_HOST = env.str("STRIPE_API_HOST")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
 STRIPE_PRICE_IDS = dict(pair.split(":", 1) for pair in env.list("STRIPE_PRICE_IDS", default=[]) if ":" in pair)
@@ -286,6 +291,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 SILENCED_SYSTEM_CHECKS = []
+# The benchmarks' baseline views (bench/views.py); never on in production.
+BENCH_BASELINES = env.bool("BENCH_BASELINES", default=False)
 
 LOGGING = {
     "version": 1,

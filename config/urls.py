@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -19,6 +20,9 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("accounts.urls")),
 ]
+
+if settings.BENCH_BASELINES:
+    urlpatterns.append(path("bench/", include("bench.urls")))
 
 handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"

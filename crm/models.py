@@ -1,6 +1,9 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.models import TenantModel
 
@@ -110,3 +113,92 @@ class ContactNote(TenantModel):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+
+class ImportStatus(models.TextChoices):
+    MAPPING = "mapping", "Waiting for the column mapping"
+    PENDING = "pending", "Queued"
+    RUNNING = "running", "Importing"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class DuplicatePolicy(models.TextChoices):
+    SKIP = "skip", "Skip rows matching a contact"
+    UPDATE = "update", "Update the matching contact"
+    CREATE = "create", "Create a new contact anyway"
+
+
+class ImportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel workbook"
+
+
+def import_upload_path(instance: "ContactImport", filename: str) -> str:
+    """A random name: the file holds personal data, and the uploader's name is kept apart."""
+    suffix = "xlsx" if instance.file_format == ImportFormat.XLSX else "csv"
+    return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{suffix}"
+
+
+class ContactImport(TenantModel):
+    """A file of contacts being brought in, from upload to the last row.
+
+    An upload is read at once for its columns (``headers``, a guessed
+    ``mapping`` and a few ``sample_rows``) and waits in MAPPING; starting it
+    queues it (PENDING) for a worker that imports it chunk by chunk. Each chunk
+    commits its contacts together with ``rows_done``, so a run that dies
+    resumes exactly after the last committed chunk.
+    """
+
+    file = models.FileField(upload_to=import_upload_path)
+    original_name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=10, choices=ImportFormat.choices, default=ImportFormat.CSV)
+    encoding = models.CharField(max_length=20, blank=True, help_text="How a CSV file's text was read.")
+    delimiter = models.CharField(max_length=1, blank=True, help_text="What separates a CSV file's columns.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=ImportStatus.choices, default=ImportStatus.MAPPING)
+    headers = models.JSONField(default=list, blank=True, help_text="The file's column names, made unique.")
+    sample_rows = models.JSONField(default=list, blank=True, help_text="The first few rows, to check the mapping.")
+    mapping = models.JSONField(default=dict, blank=True, help_text='Column name -> contact field, "" to ignore.')
+    duplicate_policy = models.CharField(max_length=10, choices=DuplicatePolicy.choices, default=DuplicatePolicy.SKIP)
+    total_rows = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0, help_text="Rows committed so far: where a resumed run starts.")
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    error_summary = models.TextField(blank=True, help_text="Why the import as a whole stopped, if it did.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "-created_at", "-id"], name="contactimport_org_created_idx")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def progress(self) -> float:
+        """From 0 to 1 (rows_done / total_rows); a file without rows is at 1 once completed."""
+        if not self.total_rows:
+            return 1.0 if self.status == ImportStatus.COMPLETED else 0.0
+        return round(self.rows_done / self.total_rows, 4)
+
+
+class ContactImportError(TenantModel):
+    """Why one row (or one cell) of an import was not imported; the rows of the error report."""
+
+    contact_import = models.ForeignKey(ContactImport, on_delete=models.CASCADE, related_name="errors")
+    row = models.PositiveIntegerField(help_text="As a spreadsheet numbers it: the header is row 1.")
+    column = models.CharField(max_length=255, blank=True, help_text="The file's column, or blank for the whole row.")
+    message = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "contact_import", "row"], name="importerror_org_import_idx")]
+
+    def __str__(self) -> str:
+        return f"Row {self.row}: {self.message[:60]}"

@@ -23,28 +23,38 @@ def contacts_deleted(*, organization: Organization) -> QuerySet[Contact]:
     return Contact.objects.filter(organization=organization, deleted_at__isnull=False, merged_into__isnull=True)
 
 
-def contacts_search(contacts: QuerySet[Contact], term: str) -> QuerySet[Contact]:
-    """Contacts matching ``term`` best first: names, company and emails by words
-    (a one-letter typo still matches), phones by any run of three or more digits.
+def _term_condition(token: str) -> Q | None:
+    digits = re.sub(r"\D", "", token)
+    if len(digits) >= 3 and not re.search(r"[^\W\d_]", token):
+        return Q(phone_digits__contains=digits)
+    if len(token) < 2:
+        return None
+    if connection.vendor == "postgresql":
+        # Word similarity: a token matches a word of the contact with a typo or two.
+        return Q(search_text__trigram_word_similar=token)
+    return Q(search_text__contains=token)
 
-    On PostgreSQL the trigram GIN indexes on ``search_text`` and ``phone_digits``
-    answer it; SQLite falls back to substring matching.
+
+def contacts_search(contacts: QuerySet[Contact], term: str) -> QuerySet[Contact]:
+    """Contacts matching every word of ``term``, best first: names, company and
+    emails by words (a one-letter typo still matches), phones by any run of
+    three or more digits in any format.
+
+    Each word is its own condition so PostgreSQL intersects the trigram GIN
+    index's answers for every word before reading a row; SQLite falls back to
+    substring matching.
     """
-    words = " ".join(term.lower().split())[:100]
+    tokens = term.lower().split()[:8]
     digits = re.sub(r"\D", "", term)
-    if not words:
-        return contacts
+    if len(digits) >= 3 and not re.search(r"[^\W\d_]", term):
+        tokens = [digits]  # a phone typed with spaces, dashes or a +1: one run of digits
+    conditions = [condition for token in tokens if (condition := _term_condition(token[:60])) is not None]
+    if not conditions:
+        return contacts.none() if tokens else contacts
+    matches = contacts.filter(*conditions)
     if connection.vendor != "postgresql":
-        condition = Q(search_text__contains=words) | (
-            Q(phone_digits__contains=digits) if len(digits) >= 3 else Q(pk__in=[])
-        )
-        return contacts.filter(condition).order_by("-id")
-    condition = Q(search_text__trigram_word_similar=words) | Q(search_text__contains=words)
-    if len(digits) >= 3:
-        condition |= Q(phone_digits__contains=digits)
-    return (
-        contacts.filter(condition).annotate(rank=TrigramWordSimilarity(words, "search_text")).order_by("-rank", "-id")
-    )
+        return matches.order_by("-id")
+    return matches.annotate(rank=TrigramWordSimilarity(" ".join(tokens), "search_text")).order_by("-rank", "-id")
 
 
 def contact_duplicates(*, contact: Contact, limit: int = 10) -> list[Contact]:
@@ -57,7 +67,12 @@ def contact_duplicates(*, contact: Contact, limit: int = 10) -> list[Contact]:
         condition |= Q(phone=contact.phone)
     name = f"{contact.first_name} {contact.last_name}".strip().lower()
     if name and connection.vendor == "postgresql":
-        condition |= Q(search_text__trigram_similar=name, last_name__iexact=contact.last_name)
+        # Word similarity, so that the other's company and emails in search_text do not dilute a close
+        # name; the first names must be alike too, or every Smith would be John Smith's duplicate.
+        similar = Q(search_text__trigram_word_similar=name, last_name__iexact=contact.last_name)
+        if contact.first_name:
+            similar &= Q(first_name__trigram_word_similar=contact.first_name)
+        condition |= similar
     elif name:
         condition |= Q(first_name__iexact=contact.first_name, last_name__iexact=contact.last_name)
     return list(others.filter(condition).order_by("-id")[:limit])

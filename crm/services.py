@@ -71,7 +71,9 @@ def _apply(contact: Contact, cleaned: dict[str, Any]) -> None:
 def contact_build(*, organization: Organization, data: dict[str, Any], source: str = ContactSource.MANUAL) -> Contact:
     """A valid, unsaved contact from raw input; for single creates and bulk imports alike."""
     cleaned = contact_clean(organization=organization, data={"source": source, **data})
-    contact = Contact(organization=organization)
+    # Being added is a contact's first activity. Lists sorted by last activity are cursor-paged,
+    # and a cursor cannot stand on NULL, so every contact made here has one.
+    contact = Contact(organization=organization, last_activity_at=timezone.now())
     _apply(contact, cleaned)
     if not (contact.first_name or contact.last_name or contact.company or contact.email or contact.phone):
         raise ValidationError({"non_field_errors": ["Give at least a name, a company, an email or a phone."]})
@@ -99,6 +101,7 @@ def contact_create(
 @transaction.atomic
 def contact_update(*, contact: Contact, actor: User | None, data: dict[str, Any]) -> Contact:
     cleaned = contact_clean(organization=contact.organization, data=data, previous_consent=contact.consent)
+    _keep_other_addresses(contact, data, cleaned)
     _apply(contact, cleaned)
     contact.save()
     activity_record(
@@ -110,6 +113,13 @@ def contact_update(*, contact: Contact, actor: User | None, data: dict[str, Any]
         data={"changed": sorted(cleaned)},
     )
     return contact
+
+
+def _keep_other_addresses(contact: Contact, data: dict[str, Any], cleaned: dict[str, Any]) -> None:
+    """``email`` or ``phone`` sent alone replaces the primary one; the other addresses stay."""
+    for single, many in (("email", "emails"), ("phone", "phones")):
+        if single in data and many not in data:
+            cleaned[many] = _union(cleaned[many], getattr(contact, many)[1:])
 
 
 @transaction.atomic

@@ -136,11 +136,11 @@ def contact_clean(
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
 
-    def attempt(field: str, clean) -> None:
+    def attempt(field: str, clean, *, reported_as: str | None = None) -> None:
         try:
             cleaned[field] = clean()
         except ValidationError as error:
-            errors[field] = error.messages
+            errors[reported_as or field] = error.messages
 
     for field, length in TEXT_FIELDS.items():
         if field in data:
@@ -149,9 +149,15 @@ def contact_clean(
     if "country" in data:
         attempt("country", lambda: _country(data["country"]))
     if "emails" in data or "email" in data:
-        attempt("emails", lambda: clean_emails(_merged(data, "email", "emails")))
+        attempt(
+            "emails", lambda: clean_emails(_merged(data, "email", "emails")), reported_as=_sent(data, "email", "emails")
+        )
     if "phones" in data or "phone" in data:
-        attempt("phones", lambda: clean_phones(_merged(data, "phone", "phones"), country=country))
+        attempt(
+            "phones",
+            lambda: clean_phones(_merged(data, "phone", "phones"), country=country),
+            reported_as=_sent(data, "phone", "phones"),
+        )
     if "custom_fields" in data:
         attempt(
             "custom_fields", lambda: clean_custom_fields(data["custom_fields"], definitions=_definitions(organization))
@@ -170,6 +176,11 @@ def _merged(data: dict, single: str, many: str) -> list:
     if data.get(single):
         values.insert(0, data[single])
     return values
+
+
+def _sent(data: dict, single: str, many: str) -> str:
+    """The field an error is named after: the one the client sent, ``phone`` when it sent only that."""
+    return many if many in data else single
 
 
 def _text(value: Any, length: int) -> str:

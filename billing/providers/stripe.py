@@ -33,7 +33,7 @@ def _client() -> stripe.StripeClient:
         raise PaymentProviderError("Stripe is not configured: set STRIPE_SECRET_KEY.", permanent=True)
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
-        base_addresses={"api": settings.STRIPE_API_HOST},
+        base_addresses={"api": getattr(settings, "STRIPE_API_HOST", "https://api.stripe.com")},
         max_network_retries=2,
     )
 

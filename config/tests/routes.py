@@ -47,6 +47,12 @@ class Route:
         return f"{self.method.upper()} {self.template}"
 
 
+def response_text(response) -> str:
+    """The body as text; a streamed body (a CSV download) is read to its end, which runs its queries."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode(errors="replace")
+
+
 def _model_of(view_class) -> type | None:
     queryset = getattr(view_class, "queryset", None)
     if queryset is not None:

@@ -1,3 +1,5 @@
+from datetime import UTC
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -58,6 +60,34 @@ class ContactSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_tags(self, contact: Contact) -> list[str]:
         return sorted(tag.name for tag in contact.tags.all())
+
+    def to_representation(self, contact: Contact) -> dict:
+        # The fields above describe the shape (and the schema); writing the dict
+        # directly is several times faster than DRF's field-by-field walk, which
+        # dominated the list's time at 50 contacts a page.
+        data = {name: getattr(contact, name) for name in _PLAIN_FIELDS}
+        for name in _TIME_FIELDS:
+            value = getattr(contact, name)
+            data[name] = _iso(value) if value is not None else None
+        data["display_name"] = contact.display_name
+        data["emails"] = [{"value": e["value"], "label": e.get("label", "")} for e in contact.emails]
+        data["phones"] = [{"value": p["value"], "label": p.get("label", "")} for p in contact.phones]
+        data["tags"] = self.get_tags(contact)
+        return {name: data[name] for name in self.Meta.fields}
+
+
+_TIME_FIELDS = ("created_at", "updated_at", "last_activity_at", "deleted_at")
+_PLAIN_FIELDS = tuple(
+    name
+    for name in ContactSerializer.Meta.fields
+    if name not in (*_TIME_FIELDS, "display_name", "emails", "phones", "tags")
+)
+
+
+def _iso(value) -> str:
+    """As DRF's DateTimeField writes it (UTC, "Z"), without its per-call overhead."""
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class ContactWriteSerializer(serializers.Serializer):

@@ -1,10 +1,10 @@
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import filters, mixins, status
+from rest_framework import mixins, negotiation, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -14,6 +14,7 @@ from config.api.idempotency import idempotent
 from crm import selectors, services
 from crm.api import serializers
 from crm.api.filters import ContactFilter
+from crm.export import contacts_csv_response
 from crm.models import Contact, Tag
 
 SEARCH = OpenApiParameter("search", str, description="Names, company, emails or phone digits; typos forgiven.")
@@ -22,6 +23,14 @@ DELETED = OpenApiParameter("deleted", bool, description="List the contacts delet
 
 def _tags(organization, names: list[str]) -> list[Tag]:
     return [services.tag_get_or_create(organization=organization, name=name) for name in names]
+
+
+class _IgnoreAccept(negotiation.DefaultContentNegotiation):
+    """A download answers CSV even to ``Accept: text/csv`` (which JSON-only negotiation refuses
+    with a 406); its errors still come as JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class ContactViewSet(
@@ -37,7 +46,6 @@ class ContactViewSet(
     queryset = Contact.objects.prefetch_related("tags")
     serializer_class = serializers.ContactSerializer
     filterset_class = ContactFilter
-    filter_backends = [*OrganizationGenericViewSet.filter_backends, filters.OrderingFilter]
     ordering_fields = ["last_name", "first_name", "created_at", "last_activity_at", "id"]
     ordering = ["-created_at", "-id"]
     http_method_names = ["get", "post", "patch", "delete"]
@@ -159,6 +167,19 @@ class ContactViewSet(
         note = services.note_create(contact=contact, author=request.user, body=incoming.validated_data["body"])
         return Response(serializers.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(parameters=[SEARCH], filters=True, responses={(200, "text/csv"): OpenApiTypes.STR})
+    @action(detail=False, methods=["get"], url_path="export", content_negotiation_class=_IgnoreAccept)
+    def export(self, request):
+        """The contacts the list shows, with the same filters, search and ordering, as a CSV file.
+
+        The file is streamed as it is written, whatever its size. Cells that a spreadsheet
+        would run as a formula start with a quote; phone numbers in E.164 are left as they are."""
+        contacts = self.filter_queryset(self.get_queryset())
+        term = request.query_params.get("search", "").strip()
+        if term:
+            contacts = selectors.contacts_search(contacts, term)
+        return contacts_csv_response(contacts, organization=request.organization)
+
     @extend_schema(request=serializers.BulkActionSerializer, responses=serializers.BulkResultSerializer)
     @action(detail=False, methods=["post"])
     def bulk(self, request):
@@ -236,7 +257,8 @@ class TagViewSet(
     http_method_names = ["get", "post", "patch", "delete"]
 
     def get_queryset(self) -> QuerySet[Tag]:
-        return super().get_queryset().annotate(contact_count=Count("contacttag"))
+        live = Q(contacttag__contact__deleted_at__isnull=True)
+        return super().get_queryset().annotate(contact_count=Count("contacttag", filter=live))
 
     def perform_create(self, serializer) -> None:
         serializer.instance = services.tag_get_or_create(
@@ -245,3 +267,5 @@ class TagViewSet(
         if "color" in serializer.validated_data:
             serializer.instance.color = serializer.validated_data["color"]
             serializer.instance.save(update_fields=["color"])
+        # Answer with contact_count like every other read (the name may be an existing tag's).
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)

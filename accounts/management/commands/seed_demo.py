@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts import services
+from accounts.demo import demo_data_seed
 from accounts.magic_links import magic_link_url
 from accounts.models import ApiToken, IndustryProfile, OnboardingState, Organization, SubscriptionStatus, User
 from accounts.roles import Role
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             teammate = self._user(DEMO_TEAMMATE_EMAIL, "Sam", "Lee")
             services.membership_create(organization=organization, user=teammate, role=Role.STAFF, actor=owner)
             self._staff_user()
+            demo_data_seed(organization=organization, owner=owner)  # contacts and the like, from later apps
             key = self._fresh_token(organization, owner)
         self._print_where_to_log_in(organization, owner, key)
 

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from bench import views
+
+urlpatterns = [
+    path("constant/", views.constant),
+    path("contacts-values/", views.contacts_values),
+]

@@ -1,0 +1,43 @@
+"""Baselines the benchmarks compare the API with, served only when BENCH_BASELINES is set.
+
+- ``constant``: a constant JSON answer, the machine's ceiling for a Django view.
+- ``contacts_values``: the contact list's query written by hand with ``.values()``
+  and JsonResponse, with the same token check and tenancy, as the
+  serialization baseline for ``GET /api/v1/contacts/``.
+"""
+
+from django.http import HttpRequest, JsonResponse
+
+from accounts.selectors import api_token_by_key
+from accounts.tenancy import organization_scope
+from crm.models import Contact
+
+VALUES = (
+    "id",
+    "first_name",
+    "last_name",
+    "company",
+    "email",
+    "phone",
+    "city",
+    "source",
+    "created_at",
+    "last_activity_at",
+)
+
+
+def constant(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"ok": True})
+
+
+def contacts_values(request: HttpRequest) -> JsonResponse:
+    token = api_token_by_key(request.headers.get("Authorization", "").removeprefix("Bearer "))
+    if token is None:
+        return JsonResponse({"error": "invalid token"}, status=401)
+    with organization_scope(token.organization_id):
+        rows = list(
+            Contact.objects.filter(organization_id=token.organization_id, deleted_at__isnull=True)
+            .order_by("-created_at", "-id")
+            .values(*VALUES)[:50]
+        )
+    return JsonResponse({"results": rows})
