@@ -16,7 +16,10 @@ $(BIN)/.installed: requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-install: $(BIN)/.installed
+.env:
+	cp .env.example .env
+
+install: $(BIN)/.installed .env
 
 # The embedded default: SQLite, eager tasks, console email, the demo business.
 run: install

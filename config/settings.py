@@ -15,6 +15,9 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
+# A developer's .env (made from .env.example by `make install`); variables already set win.
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env")
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-never-use-in-production"
 

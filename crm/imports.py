@@ -40,24 +40,14 @@ from crm.models import (
     ImportStatus,
     Tag,
 )
-from crm.services import contact_build, search_columns
+from crm.services import TEXT_FIELDS, contact_build, search_columns
 
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 1000
 REPORT_PAGE_ROWS = 2000
 MAX_TAG_LENGTH = 60
-_MERGED_TEXT_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-)
+_MERGED_TEXT_FIELDS = TEXT_FIELDS
 _UPDATED_FIELDS = [
     *_MERGED_TEXT_FIELDS,
     *("email", "phone", "emails", "phones", "custom_fields", "search_text", "phone_digits", "updated_at"),

@@ -22,7 +22,8 @@ from crm.models import Contact, ContactNote, ContactSource, ContactTag, Tag
 from crm.validation import contact_clean
 
 RESTORE_WINDOW = timedelta(days=30)
-CONTACT_FIELDS = (
+# The plain text fields of a contact: filled from another contact on merge or import.
+TEXT_FIELDS = (
     "first_name",
     "last_name",
     "company",
@@ -32,10 +33,8 @@ CONTACT_FIELDS = (
     "region",
     "postal_code",
     "country",
-    "custom_fields",
-    "consent",
-    "source",
 )
+CONTACT_FIELDS = (*TEXT_FIELDS, "custom_fields", "consent", "source")
 
 
 def search_columns(contact: Contact) -> None:
@@ -228,17 +227,7 @@ def contact_merge(*, target: Contact, merged: Contact, actor: User | None) -> Co
         raise ValidationError({"other": ["A contact cannot be merged into itself."]})
     if merged.organization_id != target.organization_id or merged.deleted_at is not None:
         raise ValidationError({"other": ["No such contact."]})
-    for field in (
-        "first_name",
-        "last_name",
-        "company",
-        "address_line1",
-        "address_line2",
-        "city",
-        "region",
-        "postal_code",
-        "country",
-    ):
+    for field in TEXT_FIELDS:
         if not getattr(target, field):
             setattr(target, field, getattr(merged, field))
     target.emails = _union(target.emails, merged.emails)
