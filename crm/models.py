@@ -86,8 +86,13 @@ class Contact(TenantModel):
 
     @property
     def display_name(self) -> str:
-        name = f"{self.first_name} {self.last_name}".strip()
-        return name or self.company or self.email or self.phone or f"Contact {self.pk}"
+        return contact_display_name(self.first_name, self.last_name, self.company, self.email, self.phone, self.pk)
+
+
+def contact_display_name(first_name: str, last_name: str, company: str, email: str, phone: str, pk: int | None) -> str:
+    """What to call a contact: the name, else the company, email or phone."""
+    name = f"{first_name} {last_name}".strip()
+    return name or company or email or phone or f"Contact {pk}"
 
 
 class ContactTag(TenantModel):

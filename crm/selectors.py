@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Organization
 from crm import hooks
-from crm.models import Contact, ContactNote
+from crm.models import Contact, ContactNote, ContactTag
 
 SEARCH_LIMIT = 100
 
@@ -33,6 +33,15 @@ def _term_condition(token: str) -> Q | None:
         # Word similarity: a token matches a word of the contact with a typo or two.
         return Q(search_text__trigram_word_similar=token)
     return Q(search_text__contains=token)
+
+
+def contact_tag_names(*, organization: Organization, contact_ids: list[int]) -> dict[int, list[str]]:
+    """Each contact's tag names, sorted, in one query."""
+    names: dict[int, list[str]] = {}
+    links = ContactTag.objects.filter(organization=organization, contact_id__in=contact_ids)
+    for contact_id, name in links.values_list("contact_id", "tag__name").order_by("tag__name"):
+        names.setdefault(contact_id, []).append(name)
+    return names
 
 
 def contacts_search(contacts: QuerySet[Contact], term: str) -> QuerySet[Contact]:

@@ -1,4 +1,4 @@
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
@@ -43,7 +43,9 @@ class ContactViewSet(
 ):
     """The business's clients. Deleting keeps a contact restorable for 30 days."""
 
-    queryset = Contact.objects.prefetch_related("tags")
+    queryset = Contact.objects.defer("search_text", "phone_digits").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.only("id", "name"), to_attr="tag_list")
+    )
     serializer_class = serializers.ContactSerializer
     filterset_class = ContactFilter
     ordering_fields = ["last_name", "first_name", "created_at", "last_activity_at", "id"]
@@ -59,12 +61,23 @@ class ContactViewSet(
 
     @extend_schema(parameters=[SEARCH, DELETED])
     def list(self, request, *args, **kwargs):
+        # The list reads rows, not model instances: at 50 contacts a page building
+        # instances cost more than the query.
+        contacts = self.filter_queryset(self.get_queryset()).prefetch_related(None)
         term = request.query_params.get("search", "").strip()
-        if not term:
-            return super().list(request, *args, **kwargs)
-        # Search results come best first, so they are one page of the most relevant.
-        contacts = selectors.contacts_search(self.filter_queryset(self.get_queryset()), term)[: selectors.SEARCH_LIMIT]
-        return Response({"next": None, "previous": None, "results": self.get_serializer(contacts, many=True).data})
+        if term:
+            # Search results come best first, so they are one page of the most relevant.
+            found = selectors.contacts_search(contacts, term).values(*serializers.CONTACT_VALUE_FIELDS)
+            rows = list(found[: selectors.SEARCH_LIMIT])
+            return Response({"next": None, "previous": None, "results": self._payloads(rows)})
+        page = self.paginate_queryset(contacts.values(*serializers.CONTACT_VALUE_FIELDS))
+        return self.get_paginated_response(self._payloads(page))
+
+    def _payloads(self, rows: "list[dict]") -> "list[dict]":  # quoted: `list` is the action here
+        tags = selectors.contact_tag_names(
+            organization=self.request.organization, contact_ids=[row["id"] for row in rows]
+        )
+        return [serializers.contact_payload(row, tags.get(row["id"], [])) for row in rows]
 
     @extend_schema(request=serializers.ContactWriteSerializer, responses={201: serializers.ContactSerializer})
     def create(self, request, *args, **kwargs):
