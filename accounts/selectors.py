@@ -3,6 +3,7 @@
 import hashlib
 from datetime import timedelta
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import ApiToken, IndustryProfile, Membership, Organization, SubscriptionStatus, User
@@ -14,13 +15,26 @@ def api_token_hash(key: str) -> str:
 
 
 def api_token_by_key(key: str) -> ApiToken | None:
-    """The active token with this key, its user and organization loaded, or None."""
+    """The active token with this key, its user and organization loaded, or None.
+
+    The owner's membership comes in the same query (``token.membership``, None
+    when they left the organization): every API call by token needs both.
+    """
+    member = Membership.objects.filter(user=OuterRef("user_id"), organization=OuterRef("organization_id"))
     with system_scope():
-        return (
+        token = (
             ApiToken.objects.select_related("user", "organization")
             .filter(key_hash=api_token_hash(key), revoked_at__isnull=True)
+            .annotate(member_id=Subquery(member.values("id")[:1]), member_role=Subquery(member.values("role")[:1]))
             .first()
         )
+    if token is not None:
+        token.membership = (
+            Membership(id=token.member_id, organization=token.organization, user=token.user, role=token.member_role)
+            if token.member_id is not None
+            else None
+        )
+    return token
 
 
 def memberships_of_user(user: User) -> list[Membership]:

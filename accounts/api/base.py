@@ -32,7 +32,7 @@ def resolve_membership(request) -> Membership:
         token = request.auth
         if reference and reference not in (str(token.organization_id), token.organization.slug):
             raise _organization_error("This API token belongs to another organization than X-Organization names.")
-        membership = selectors.membership_of_user_in(request.user, token.organization)
+        membership = token.membership
         if membership is None:
             raise _organization_error("The owner of this API token is no longer a member of its organization.")
         return membership
