@@ -22,30 +22,13 @@ from django.utils import timezone
 from accounts.models import Organization, OrganizationIndustry
 from accounts.tenancy import organization_scope
 from crm.models import Contact, ContactTag
+from crm.selectors import CONTACT_VALUE_FIELDS
 
 CHUNK_SIZE = 2000
 # Excel reads a CSV file as UTF-8 only when it starts with a byte order mark; other readers skip it.
 BYTE_ORDER_MARK = "\ufeff"
-FIELDS = (
-    "id",
-    "first_name",
-    "last_name",
-    "company",
-    "email",
-    "phone",
-    "emails",
-    "phones",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "source",
-    "created_at",
-    "last_activity_at",
-    "custom_fields",
-)
+# The export leaves out consent and the bookkeeping dates; custom fields become their own columns.
+FIELDS = tuple(field for field in CONTACT_VALUE_FIELDS if field not in ("consent", "updated_at", "deleted_at"))
 HEADER = [
     "id",
     "first_name",

@@ -13,6 +13,30 @@ from crm import hooks
 from crm.models import Contact, ContactNote, ContactTag
 
 SEARCH_LIMIT = 100
+# Every stored field of a contact that the API and the export show; lists read them with .values().
+CONTACT_VALUE_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "company",
+    "email",
+    "phone",
+    "emails",
+    "phones",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "source",
+    "consent",
+    "custom_fields",
+    "created_at",
+    "updated_at",
+    "last_activity_at",
+    "deleted_at",
+)
 
 
 def contacts_live(*, organization: Organization) -> QuerySet[Contact]:

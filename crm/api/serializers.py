@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.models import Contact, ContactNote, Tag, contact_display_name
+from crm.selectors import CONTACT_VALUE_FIELDS
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -30,31 +31,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = [
-            "id",
-            "display_name",
-            "first_name",
-            "last_name",
-            "company",
-            "email",
-            "phone",
-            "emails",
-            "phones",
-            "address_line1",
-            "address_line2",
-            "city",
-            "region",
-            "postal_code",
-            "country",
-            "source",
-            "consent",
-            "custom_fields",
-            "tags",
-            "created_at",
-            "updated_at",
-            "last_activity_at",
-            "deleted_at",
-        ]
+        fields = ["id", "display_name", *CONTACT_VALUE_FIELDS[1:], "tags"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
@@ -66,32 +43,6 @@ class ContactSerializer(serializers.ModelSerializer):
     def to_representation(self, contact: Contact) -> dict:
         fields = {name: getattr(contact, name) for name in CONTACT_VALUE_FIELDS}
         return contact_payload(fields, self.get_tags(contact))
-
-
-# What the contact list reads with .values(): every stored field the payload shows.
-CONTACT_VALUE_FIELDS = (
-    "id",
-    "first_name",
-    "last_name",
-    "company",
-    "email",
-    "phone",
-    "emails",
-    "phones",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "source",
-    "consent",
-    "custom_fields",
-    "created_at",
-    "updated_at",
-    "last_activity_at",
-    "deleted_at",
-)
 
 
 def contact_payload(fields: dict, tags: list[str]) -> dict:

@@ -67,10 +67,10 @@ class ContactViewSet(
         term = request.query_params.get("search", "").strip()
         if term:
             # Search results come best first, so they are one page of the most relevant.
-            found = selectors.contacts_search(contacts, term).values(*serializers.CONTACT_VALUE_FIELDS)
+            found = selectors.contacts_search(contacts, term).values(*selectors.CONTACT_VALUE_FIELDS)
             rows = list(found[: selectors.SEARCH_LIMIT])
             return Response({"next": None, "previous": None, "results": self._payloads(rows)})
-        page = self.paginate_queryset(contacts.values(*serializers.CONTACT_VALUE_FIELDS))
+        page = self.paginate_queryset(contacts.values(*selectors.CONTACT_VALUE_FIELDS))
         return self.get_paginated_response(self._payloads(page))
 
     def _payloads(self, rows: "list[dict]") -> "list[dict]":  # quoted: `list` is the action here
