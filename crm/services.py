@@ -195,12 +195,27 @@ def contacts_untag(
     return removed
 
 
-def tag_get_or_create(*, organization: Organization, name: str) -> Tag:
+def tag_get_or_create(*, organization: Organization, name: str, color: str | None = None) -> Tag:
+    """The organization's tag of that name (any case), made if missing; ``color`` repaints it."""
     name = name.strip()
     if not name:
         raise ValidationError({"name": ["A tag needs a name."]})
     tag = Tag.objects.filter(organization=organization, name__iexact=name).first()
-    return tag or Tag.objects.create(organization=organization, name=name[:60])
+    if tag is None:
+        return Tag.objects.create(organization=organization, name=name[:60], **({"color": color} if color else {}))
+    if color and tag.color != color:
+        tag.color = color
+        tag.save(update_fields=["color"])
+    return tag
+
+
+@transaction.atomic
+def contact_tags_set(*, contact: Contact, tags: list[Tag], actor: User | None) -> None:
+    """Give the contact exactly these tags."""
+    current = Contact.objects.filter(pk=contact.pk)
+    organization = contact.organization
+    contacts_untag(organization=organization, contacts=current, tags=list(contact.tags.all()), actor=actor)
+    contacts_tag(organization=organization, contacts=current, tags=tags, actor=actor)
 
 
 @transaction.atomic

@@ -103,16 +103,7 @@ class ContactViewSet(
         tags = data.pop("tags", None)
         services.contact_update(contact=contact, actor=request.user, data=data)
         if tags is not None:
-            current = Contact.objects.filter(pk=contact.pk)
-            services.contacts_untag(
-                organization=request.organization, contacts=current, tags=list(contact.tags.all()), actor=request.user
-            )
-            services.contacts_tag(
-                organization=request.organization,
-                contacts=current,
-                tags=_tags(request.organization, tags),
-                actor=request.user,
-            )
+            services.contact_tags_set(contact=contact, tags=_tags(request.organization, tags), actor=request.user)
         return Response(serializers.ContactSerializer(self.get_queryset().get(pk=contact.pk)).data)
 
     def perform_destroy(self, instance: Contact) -> None:
@@ -275,10 +266,9 @@ class TagViewSet(
 
     def perform_create(self, serializer) -> None:
         serializer.instance = services.tag_get_or_create(
-            organization=self.request.organization, name=serializer.validated_data["name"]
+            organization=self.request.organization,
+            name=serializer.validated_data["name"],
+            color=serializer.validated_data.get("color"),
         )
-        if "color" in serializer.validated_data:
-            serializer.instance.color = serializer.validated_data["color"]
-            serializer.instance.save(update_fields=["color"])
         # Answer with contact_count like every other read (the name may be an existing tag's).
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
