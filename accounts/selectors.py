@@ -48,9 +48,17 @@ def membership_of_user_in(user: User, organization: Organization) -> Membership 
         return Membership.objects.filter(user=user, organization=organization).select_related("organization").first()
 
 
+def _as_primary_key(reference: str) -> int | None:
+    # isdigit() alone also passes "²", which int() refuses, and numbers past a bigint, which PostgreSQL refuses.
+    if reference.isascii() and reference.isdigit() and int(reference) < 2**63:
+        return int(reference)
+    return None
+
+
 def membership_for_reference(user: User, reference: str) -> Membership | None:
     """The user's membership in the organization named by id or slug, or None."""
-    lookup = {"organization_id": int(reference)} if reference.isdigit() else {"organization__slug": reference}
+    organization_id = _as_primary_key(reference)
+    lookup = {"organization_id": organization_id} if organization_id is not None else {"organization__slug": reference}
     with system_scope():
         return Membership.objects.filter(user=user, **lookup).select_related("organization").first()
 

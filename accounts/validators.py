@@ -1,5 +1,7 @@
 """Validators for the fields of accounts, shared by models, services and serializers."""
 
+import zoneinfo
+from functools import cache
 from typing import Any
 
 import phonenumbers
@@ -22,6 +24,17 @@ VOCABULARY_KEYS = (
 
 COUNTRY_CHOICES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda pair: pair[1])
 CURRENCY_CHOICES = sorted((c.alpha_3, f"{c.alpha_3} — {c.name}") for c in pycountry.currencies)
+
+
+@cache
+def _time_zone_names() -> frozenset[str]:
+    # zoneinfo walks the whole tz database on disk for every call (about 0.1 s): once per process is enough.
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_time_zone_name(name: str) -> bool:
+    """Whether ``name`` is an IANA time zone such as America/Chicago."""
+    return name in _time_zone_names()
 
 
 def normalize_phone(value: str, *, country: str) -> str:

@@ -2,7 +2,6 @@
 subscription's status on the organization, and the welcome email."""
 
 import logging
-import zoneinfo
 from datetime import UTC, datetime
 
 from allauth.account.models import EmailAddress
@@ -89,7 +88,7 @@ def _organization_fields(details: dict[str, str], currency: str | None) -> dict:
     """What the checkout tells about the business, keeping only what is valid: provisioning never fails on it."""
     country = details.get("country", "").upper()
     fields = {"country": country if country in dict(validators.COUNTRY_CHOICES) else "US"}
-    if details.get("timezone") in zoneinfo.available_timezones():
+    if validators.is_time_zone_name(details.get("timezone", "")):
         fields["timezone"] = details["timezone"]
     if currency and currency.upper() in dict(validators.CURRENCY_CHOICES):
         fields["currency"] = currency.upper()

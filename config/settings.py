@@ -214,7 +214,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "prune-idempotency-keys": {"task": "accounts.tasks.idempotency_records_prune", "schedule": 60 * 60},
     "purge-deleted-contacts": {"task": "crm.tasks.contacts_purge_deleted", "schedule": 24 * 60 * 60},
+    "refresh-external-calendars": {"task": "scheduling.tasks.external_calendars_refresh", "schedule": 30 * 60},
+    "book-recurring-visits": {"task": "scheduling.tasks.recurring_jobs_extend", "schedule": 24 * 60 * 60},
 }
+
+# External calendars are never fetched from private or loopback addresses, so a business
+# cannot make the server read its own network; tests turn this on to reach local fakes.
+CALENDAR_FETCH_PRIVATE_ADDRESSES = env.bool("CALENDAR_FETCH_PRIVATE_ADDRESSES", default=False)
 
 # Email: printed to the console unless a backend is configured.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -262,7 +268,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "config.api.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
@@ -279,19 +285,39 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "OnboardingStateEnum": "accounts.models.OnboardingState",
         "RoleEnum": "accounts.roles.Role",
+        "JobStatusEnum": "scheduling.models.JobStatus",
+        "BookingStatusEnum": "scheduling.models.BookingStatus",
+        "NewBookingStatusEnum": "scheduling.api.serializers.NEW_BOOKING_STATUSES",
+        "ImportStatusEnum": "crm.models.ImportStatus",
     },
 }
 
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+def _proxy_ssl_header() -> tuple[str, str] | None:
+    """``HEADER:value`` naming how the proxy says a request came over HTTPS; empty when there is no proxy."""
+    header, _, value = env.str("SECURE_PROXY_SSL_HEADER", default="HTTP_X_FORWARDED_PROTO:https").partition(":")
+    return (header, value or "https") if header else None
+
+
+# HTTPS: secure by default with DEBUG off (`manage.py check --deploy` passes), each
+# setting changeable from the environment. Production ends TLS at a proxy, which must
+# set X-Forwarded-Proto itself, overwriting whatever the client sent.
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The load balancer's health probe speaks plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 30)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 SILENCED_SYSTEM_CHECKS = []
 # The benchmarks' baseline views (bench/views.py); never on in production.

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -206,6 +206,26 @@ def tag_get_or_create(*, organization: Organization, name: str, color: str | Non
     if color and tag.color != color:
         tag.color = color
         tag.save(update_fields=["color"])
+    return tag
+
+
+def tag_update(*, tag: Tag, name: str | None = None, color: str | None = None) -> Tag:
+    """Rename or repaint a tag. A name another of the organization's tags has (in any case) is refused."""
+    new_name = tag.name if name is None else name.strip()
+    if not new_name:
+        raise ValidationError({"name": ["A tag needs a name."]})
+    taken = ValidationError({"name": [f"There is already a tag named “{new_name}”."]})
+    others = Tag.objects.filter(organization_id=tag.organization_id).exclude(pk=tag.pk)
+    if others.filter(name__iexact=new_name).exists():
+        raise taken
+    tag.name = new_name
+    if color is not None:
+        tag.color = color
+    try:
+        with transaction.atomic():
+            tag.save(update_fields=["name", "color"])
+    except IntegrityError as error:  # the same name given to another tag at the same moment
+        raise taken from error
     return tag
 
 

@@ -173,15 +173,15 @@ class OnboardingIndustrySerializer(serializers.Serializer):
 class OnboardingSignupDetailsSerializer(serializers.Serializer):
     """What the buyer typed at checkout, as they typed it; fields they left empty are absent."""
 
-    email = serializers.CharField(read_only=True)
-    business_name = serializers.CharField(read_only=True)
-    industry = serializers.CharField(read_only=True)
-    phone = serializers.CharField(read_only=True)
-    country = serializers.CharField(read_only=True)
-    timezone = serializers.CharField(read_only=True)
-    team_size = serializers.CharField(read_only=True)
-    owner_name = serializers.CharField(read_only=True)
-    plan = serializers.CharField(read_only=True)
+    email = serializers.CharField(required=False)
+    business_name = serializers.CharField(required=False)
+    industry = serializers.CharField(required=False)
+    phone = serializers.CharField(required=False)
+    country = serializers.CharField(required=False)
+    timezone = serializers.CharField(required=False)
+    team_size = serializers.CharField(required=False)
+    owner_name = serializers.CharField(required=False)
+    plan = serializers.CharField(required=False)
 
 
 class OnboardingStepsSerializer(serializers.Serializer):

@@ -1,8 +1,7 @@
-import zoneinfo
-
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts import validators
 from accounts.models import ActivityEntry, ApiToken, IndustryProfile, Membership, Organization, User
 from accounts.roles import ROLE_PERMISSIONS
 
@@ -62,7 +61,7 @@ class OrganizationIndustrySerializer(serializers.Serializer):
 class TimeZoneNameField(serializers.CharField):
     def to_internal_value(self, data):
         name = super().to_internal_value(data)
-        if name not in zoneinfo.available_timezones():
+        if not validators.is_time_zone_name(name):
             raise serializers.ValidationError(f"“{name}” is not a time zone name such as Europe/London.")
         return name
 

@@ -30,7 +30,9 @@ def test_several_memberships_need_the_header(owner, owner_client, org):
     assert owner_client.get("/api/v1/organization/", HTTP_X_ORGANIZATION=str(org.id)).json()["id"] == org.id
 
 
-@pytest.mark.parametrize("reference", ["no-such-business", "999999", "bravo-salon", "' OR 1=1 --"])
+@pytest.mark.parametrize(
+    "reference", ["no-such-business", "999999", "bravo-salon", "' OR 1=1 --", "²", "99999999999999999999"]
+)
 def test_an_organization_the_user_is_not_in_is_refused_alike(owner_client, other_org, reference):
     response = owner_client.get("/api/v1/organization/", HTTP_X_ORGANIZATION=reference)
     assert response.status_code == 403

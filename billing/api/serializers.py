@@ -1,5 +1,3 @@
-import zoneinfo
-
 from rest_framework import serializers
 
 from accounts import validators
@@ -52,7 +50,7 @@ class CheckoutRequestSerializer(serializers.Serializer):
         return value
 
     def validate_timezone(self, value: str) -> str:
-        if value not in zoneinfo.available_timezones():
+        if not validators.is_time_zone_name(value):
             raise serializers.ValidationError(f"“{value}” is not a time zone name such as America/Chicago.")
         return value
 

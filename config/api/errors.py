@@ -19,11 +19,15 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class ApiError(exceptions.APIException):
-    """An error with its own code and status, e.g. ``ApiError(409, "conflict", "...")``."""
+    """An error with its own code and status, e.g. ``ApiError(409, "conflict", "...")``;
+    ``extra`` adds keys beside the code and message (what a conflict conflicts with)."""
 
-    def __init__(self, status_code: int, code: str, message: str, fields: dict | None = None):
+    def __init__(
+        self, status_code: int, code: str, message: str, fields: dict | None = None, extra: dict | None = None
+    ):
         self.status_code = status_code
         self.fields = fields or {}
+        self.extra = extra or {}
         super().__init__(detail=message, code=code)
 
 
@@ -34,8 +38,10 @@ def body_too_large() -> ApiError:
     )
 
 
-def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+def error_body(
+    code: str, message: str, fields: dict[str, Any] | None = None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": fields or {}, **(extra or {})}}
 
 
 def _field_messages(detail: Any) -> dict[str, Any]:
@@ -81,7 +87,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, exceptions.ValidationError):
         response.data = error_body("invalid", "Some fields are not valid.", _field_messages(exc.detail))
     elif isinstance(exc, ApiError):
-        response.data = error_body(exc.get_codes(), str(exc.detail), exc.fields)
+        response.data = error_body(exc.get_codes(), str(exc.detail), exc.fields, exc.extra)
     else:
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         code = codes if isinstance(codes, str) else "error"

@@ -1,7 +1,9 @@
 """Every route of the OpenAPI schema, with the view behind it and the model it serves."""
 
+import copy
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
@@ -63,8 +65,18 @@ def _model_of(view_class) -> type | None:
         return None
 
 
+@cache
+def _generated_schema() -> dict:
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def openapi_schema() -> dict:
+    """The OpenAPI schema /api/schema/ serves, generated once per test process; a copy to change at will."""
+    return copy.deepcopy(_generated_schema())
+
+
 def api_routes() -> list[Route]:
-    schema = SchemaGenerator().get_schema(request=None, public=True)
+    schema = _generated_schema()
     routes = []
     for template, operations in schema["paths"].items():
         for method, operation in operations.items():

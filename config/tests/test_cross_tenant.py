@@ -3,19 +3,26 @@
 A member of organization A, with full rights there, calls every route of the
 OpenAPI schema with organization B's ids in the path and in the body, and
 also tries to switch to B with X-Organization. No response may carry B's
-data and no row of B may change. New endpoints are covered without editing
-this file: they are found in the schema.
+data and no row of B may change. Then the fuzzer's generated requests
+(config/tests/fuzzing.py) are replayed the same way, with B's ids in the path
+and in place of every integer of the body. New endpoints are covered without
+editing this file: they are found in the schema.
 """
 
 import json
+from typing import NamedTuple
 
 import pytest
+from django.db import connection
 from django.forms.models import model_to_dict
 from rest_framework.test import APIClient
 
+from accounts import services
 from accounts.api.base import OrganizationAPIView
+from accounts.models import TenantModel, User
 from accounts.roles import Role
 from accounts.tests.factories import MembershipFactory, UserFactory
+from config.tests import fuzzing
 from config.tests.registry import make, tenant_models
 from config.tests.routes import Route, api_routes, response_text
 
@@ -35,8 +42,15 @@ def _snapshot(organization) -> dict:
     }
 
 
+class World(NamedTuple):
+    client: APIClient  # signed in as the attacker, an owner of A
+    theirs: dict  # model -> one of B's records
+    ours: dict  # model -> one of A's records
+    attacker: User
+
+
 @pytest.fixture
-def world(org, other_org):
+def world(org, other_org) -> World:
     other_org.name = f"{SECRET} Bravo"
     other_org.save()
     attacker = MembershipFactory(
@@ -47,7 +61,7 @@ def world(org, other_org):
     ours = {model: make(model, org) for model in tenant_models()}
     client = APIClient()
     client.force_login(attacker)
-    return client, theirs, ours
+    return World(client, theirs, ours, attacker)
 
 
 def _body(route: Route, other_org, theirs: dict) -> dict:
@@ -87,17 +101,20 @@ def _send(client: APIClient, route: Route, path: str, body: dict, **headers):
 
 
 def _assert_nothing_of_b(response, route: Route, theirs: dict) -> None:
-    assert response.status_code < 500, f"{route}: {response.status_code}"
-    text = response_text(response).lower()
-    assert SECRET not in text, f"{route} leaked organization B's data"
-    if route.model is not None and route.model in theirs and response.status_code < 300 and text.startswith("{"):
-        ids = {item.get("id") for item in response.json().get("results", [])}
+    _assert_answer_has_nothing_of_b(response.status_code, response_text(response), route, theirs)
+
+
+def _assert_answer_has_nothing_of_b(status_code: int, text: str, route: Route, theirs: dict) -> None:
+    assert status_code < 500, f"{route}: {status_code}"
+    assert SECRET not in text.lower(), f"{route} leaked organization B's data"
+    if route.model is not None and route.model in theirs and status_code < 300 and text.startswith("{"):
+        ids = {item.get("id") for item in json.loads(text).get("results", []) if isinstance(item, dict)}
         assert theirs[route.model].pk not in ids, f"{route} listed B's {route.model.__name__}"
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=str)
 def test_no_route_reaches_another_organization(world, other_org, route):
-    client, theirs, _ = world
+    client, theirs = world.client, world.theirs
     before = _snapshot(other_org)
     value = getattr(theirs[route.model], route.lookup_field) if route.is_tenant_detail else None
     path = route.path(value if value is not None else 1)
@@ -119,7 +136,7 @@ def test_no_route_reaches_another_organization(world, other_org, route):
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.is_tenant_detail and r.method == "get"], ids=str)
 def test_the_same_routes_do_answer_for_our_own_ids(world, route):
     """The control: the walk above is not passing because every detail route 404s."""
-    client, _, ours = world
+    client, ours = world.client, world.ours
     response = client.get(route.path(getattr(ours[route.model], route.lookup_field)))
     assert response.status_code == 200, f"{route}: {response.status_code}"
 
@@ -143,7 +160,7 @@ def test_the_first_wall_holds_without_the_second(world, org, route):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client, _, ours = world
+    client, ours = world.client, world.ours
     path = route.path(getattr(ours[route.model], route.lookup_field)) if route.parameters else route.template
     table = route.model._meta.db_table
     with CaptureQueriesContext(connection) as captured:
@@ -161,3 +178,94 @@ def test_the_first_wall_holds_without_the_second(world, org, route):
         assert f'"{table}"."organization_id" = {org.id}' in sql, (
             f"{route} reads {table} without the organization: {sql}"
         )
+
+
+# The fuzzer's requests, replayed against B -------------------------------------------
+
+REPLAY = fuzzing.api_schema()
+
+
+@pytest.fixture
+def attacker_token(world, org, settings) -> str:
+    settings.RATELIMIT_CACHE_PREFIX = f"rl-replay-{fuzzing.SEED}-"  # counters of this run only
+    _, key = services.api_token_create(organization=org, user=world.attacker, name="Replay")
+    return key
+
+
+def _quoted(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _digests(organization) -> list[tuple[str, str]]:
+    """A digest of the organization's rows, table by table, in one query: cheap enough for every request.
+
+    _snapshot() says what changed but builds every row in Python; this only says whether.
+    """
+    selects = [
+        f"SELECT %s, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
+        f"FROM {_quoted(model._meta.db_table)} t WHERE t.organization_id = %s"
+        for model in tenant_models()
+    ]
+    params = [value for model in tenant_models() for value in (model._meta.label, organization.pk)]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        return sorted(cursor.fetchall())
+
+
+def _links_across(organization) -> list[str]:
+    """Which foreign keys of the organization's rows point at another organization's row; none may."""
+    checks, params = [], []
+    for model in tenant_models():
+        for field in model._meta.concrete_fields:
+            target = field.related_model if field.is_relation else None
+            if target is None or not issubclass(target, TenantModel):
+                continue
+            checks.append(
+                f"SELECT %s WHERE EXISTS (SELECT 1 FROM {_quoted(model._meta.db_table)} a "
+                f"JOIN {_quoted(target._meta.db_table)} b ON a.{_quoted(field.column)} = b.{_quoted(field.target_field.column)} "
+                "WHERE a.organization_id = %s AND b.organization_id <> a.organization_id)"
+            )
+            params += [f"{model.__name__}.{field.name}", organization.pk]
+    if not checks:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(checks), params)
+        return [label for (label,) in cursor.fetchall()]
+
+
+@REPLAY.parametrize()
+@fuzzing.REPLAY_SETTINGS
+def test_generated_requests_with_their_ids_never_reach_another_organization(
+    case, world, attacker_token, org, other_org
+):
+    """Each generated request, sent by an owner of A with B's ids in its path and every integer of its body."""
+    route = fuzzing.route_of(case)
+    theirs = world.theirs
+    aimed = route.model in theirs and fuzzing.point_at(
+        case, route, [getattr(theirs[route.model], route.lookup_field)], leave_some=False
+    )
+    case.body = fuzzing.replace_ids(case.body, [record.pk for record in theirs.values()])
+    writes = case.method.upper() not in ("GET", "HEAD", "OPTIONS")
+    before = _digests(other_org) if writes else None
+
+    with fuzzing.in_process_requests(), fuzzing.seed_on_failure():
+        response = case.call(headers=fuzzing.bearer(attacker_token))
+        _assert_answer_has_nothing_of_b(response.status_code, response.content.decode(errors="replace"), route, theirs)
+        if aimed and route.is_tenant_detail:
+            assert response.status_code in (400, 403, 404, 405), f"{route} answered {response.status_code} for B's id"
+        if writes:
+            assert _digests(other_org) == before, f"{route} changed organization B's data"
+            assert not _links_across(org), f"{route} linked A's records to B's"
+
+
+def test_the_replay_sees_a_change_of_b_and_a_link_into_b(world, org, other_org):
+    """The control: the replay's checks do notice what they look for."""
+    from crm.models import Contact, ContactNote
+
+    before = _digests(other_org)
+    Contact.objects.filter(pk=world.theirs[Contact].pk).update(first_name="Changed")
+    assert _digests(other_org) != before
+
+    assert _links_across(org) == []
+    make(ContactNote, org, contact=world.theirs[Contact])
+    assert _links_across(org) == ["ContactNote.contact"]

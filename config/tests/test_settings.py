@@ -25,7 +25,7 @@ CLEAN_ENV = {
 }
 PRODUCTION = {
     "DEBUG": "0",
-    "SECRET_KEY": "a" * 20 + "b" * 20 + "c" * 10,
+    "SECRET_KEY": "q3Zt8-vR1xN0bK7mWf2LhJ9sYc4DpAe6UgTo5iMz_Hn8VkX1wQ",
     "ALLOWED_HOSTS": "app.example.com",
     "FIELD_ENCRYPTION_KEY": "x" * 44,
     "DATABASE_URL": "postgres://app@db.internal:5432/app",
@@ -94,3 +94,36 @@ def test_production_refuses_development_values(change, complaint):
 def test_plans_on_sale_are_read_as_pairs():
     result = _settings({"DEBUG": "1", "STRIPE_PRICE_IDS": "starter:price_123,pro:price_456"}, "s.STRIPE_PRICE_IDS")
     assert result.stdout.strip() == str(({"starter": "price_123", "pro": "price_456"},))
+
+
+def _this_tests_database() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def test_production_settings_pass_the_deploy_check():
+    """Django's own audit of a deployment: HTTPS only, secure cookies, HSTS, a strong key, no DEBUG.
+
+    It runs on this test's database: dj-stripe's checks read it, and pass silently where it cannot be reached.
+    """
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**CLEAN_ENV, **PRODUCTION, "DATABASE_URL": _this_tests_database()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_https_settings_follow_the_environment():
+    result = _settings(
+        {**PRODUCTION, "SECURE_PROXY_SSL_HEADER": "", "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_PRELOAD": "0"},
+        "s.SECURE_PROXY_SSL_HEADER, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_PRELOAD, s.SESSION_COOKIE_SECURE",
+    )
+    assert result.stdout.strip() == str((None, False, False, True))

@@ -3,7 +3,13 @@ from django.db.models import Exists, OuterRef, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from config.api.filters import IsoDateTimeFilter
 from crm.models import ConsentChannel, Contact, ContactSource, ContactTag
+
+
+def _is_id(value: str) -> bool:
+    # str.isdigit() is also true of "²" and other digits int() refuses.
+    return value.isascii() and value.isdigit()
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -21,10 +27,10 @@ class ContactFilter(django_filters.FilterSet):
         label="With several tags: any (default) or all",
     )
     source = django_filters.MultipleChoiceFilter(choices=ContactSource.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    last_activity_after = django_filters.IsoDateTimeFilter(field_name="last_activity_at", lookup_expr="gte")
-    last_activity_before = django_filters.IsoDateTimeFilter(field_name="last_activity_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    last_activity_after = IsoDateTimeFilter(field_name="last_activity_at", lookup_expr="gte")
+    last_activity_before = IsoDateTimeFilter(field_name="last_activity_at", lookup_expr="lt")
     has_email = django_filters.BooleanFilter(method="filter_has", label="Has an email")
     has_phone = django_filters.BooleanFilter(method="filter_has", label="Has a phone")
     consent = django_filters.ChoiceFilter(
@@ -39,8 +45,8 @@ class ContactFilter(django_filters.FilterSet):
         return queryset
 
     def filter_tags(self, queryset: QuerySet, name: str, values: list[str]) -> QuerySet:
-        names = [v for v in values if not v.isdigit()]
-        ids = [int(v) for v in values if v.isdigit()]
+        names = [v for v in values if not _is_id(v)]
+        ids = [int(v) for v in values if _is_id(v)]
         links = ContactTag.objects.filter(contact=OuterRef("pk"))
 
         def by_tag(value: int | str):

@@ -25,6 +25,8 @@ class ContactSerializer(serializers.ModelSerializer):
     """A contact as the API shows it."""
 
     display_name = serializers.CharField(read_only=True)
+    # Declared, not derived: a derived read-only field drops allow_blank, and a contact may have no email.
+    email = serializers.EmailField(read_only=True, allow_blank=True, help_text="The primary email, lower-cased.")
     emails = AddressEntrySerializer(many=True, read_only=True)
     phones = AddressEntrySerializer(many=True, read_only=True)
     tags = serializers.SerializerMethodField()

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from accounts.api.base import OrganizationGenericViewSet
 from config.api.errors import ApiError
+from config.api.filters import to_utc
 from config.api.idempotency import idempotent
 from crm import selectors, services
 from crm.api import serializers
@@ -19,6 +20,8 @@ from crm.models import Contact, Tag
 
 SEARCH = OpenApiParameter("search", str, description="Names, company, emails or phone digits; typos forgiven.")
 DELETED = OpenApiParameter("deleted", bool, description="List the contacts deleted in the last 30 days instead.")
+# A contact's own actions name it by id: the list's filters (and their query parameters) do not apply.
+CONTACT_BY_ID: list = []
 
 
 def _tags(organization, names: list[str]) -> list[Tag]:
@@ -114,13 +117,13 @@ class ContactViewSet(
         )
 
     @extend_schema(request=None, responses=serializers.ContactSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], filter_backends=CONTACT_BY_ID)
     def restore(self, request, pk=None):
         contact = services.contact_restore(contact=self.get_object(), actor=request.user)
         return Response(serializers.ContactSerializer(contact).data)
 
     @extend_schema(request=serializers.MergeSerializer, responses=serializers.ContactSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], filter_backends=CONTACT_BY_ID)
     def merge(self, request, pk=None):
         """Merge another contact into this one: its notes, tags and everything later apps keep move here."""
         target = self.get_object()
@@ -131,7 +134,7 @@ class ContactViewSet(
         return Response(serializers.ContactSerializer(self.get_queryset().get(pk=merged.pk)).data)
 
     @extend_schema(responses=serializers.ContactSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=CONTACT_BY_ID, pagination_class=None)
     def duplicates(self, request, pk=None):
         """Likely duplicates of this contact: same email, same phone or a similar name."""
         found = selectors.contact_duplicates(contact=self.get_object())
@@ -146,7 +149,7 @@ class ContactViewSet(
         ],
         responses=serializers.TimelinePageSerializer,
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=CONTACT_BY_ID)
     def timeline(self, request, pk=None):
         """Everything that happened with this contact, newest first, from every app that plugs in."""
         before = _before(request.query_params.get("before"))
@@ -159,7 +162,7 @@ class ContactViewSet(
         request=serializers.NoteSerializer,
         responses={200: serializers.NoteSerializer(many=True), 201: serializers.NoteSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filter_backends=CONTACT_BY_ID)
     def notes(self, request, pk=None):
         contact = self.get_object()
         if request.method == "GET":
@@ -222,17 +225,21 @@ class ContactViewSet(
 
 
 def _before(value: str | None):
+    """``before`` in UTC. A time that cannot be (month 13, an offset PostgreSQL refuses, before year 1) is a 400."""
     if not value:
         return None
-    parsed = parse_datetime(value)
-    if parsed is None:
-        raise ApiError(
-            status.HTTP_400_BAD_REQUEST,
-            "invalid",
-            "Some fields are not valid.",
-            {"before": ["Not an ISO 8601 date and time."]},
-        )
-    return parsed
+    try:
+        parsed = parse_datetime(value)  # None when malformed; ValueError when well-formed but impossible
+        if parsed is not None:
+            return to_utc(parsed)
+    except (ValueError, OverflowError):
+        pass
+    raise ApiError(
+        status.HTTP_400_BAD_REQUEST,
+        "invalid",
+        "Some fields are not valid.",
+        {"before": ["Not an ISO 8601 date and time."]},
+    )
 
 
 def _limit(value: str | None) -> int:
@@ -272,3 +279,7 @@ class TagViewSet(
         )
         # Answer with contact_count like every other read (the name may be an existing tag's).
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    def perform_update(self, serializer) -> None:
+        # The instance was read with contact_count, which the answer keeps.
+        serializer.instance = services.tag_update(tag=serializer.instance, **serializer.validated_data)

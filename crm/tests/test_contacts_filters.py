@@ -44,6 +44,14 @@ def test_tags_by_id(owner_client, tagged):
     assert _names(owner_client, tag=f"{commercial.pk}") == ["Both", "Com"]
 
 
+def test_a_tag_name_of_other_digits_is_a_name_not_an_id(owner_client, org):
+    # "²".isdigit() is true, but it is no id.
+    contact = ContactFactory(organization=org, first_name="Squared")
+    ContactTagFactory(organization=org, contact=contact, tag=TagFactory(organization=org, name="²"))
+
+    assert _names(owner_client, tag="²") == ["Squared"]
+
+
 def test_another_organizations_tag_of_the_same_name_does_not_match(owner_client, other_org, tagged):
     ContactTagFactory(organization=other_org, contact__first_name="Theirs", tag__name="VIP")
 
@@ -83,6 +91,23 @@ def test_a_malformed_date_is_a_400_naming_the_filter(owner_client):
 
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["created_after"]
+
+
+def test_a_date_with_any_offset_is_read_in_utc(owner_client, org):
+    # PostgreSQL refuses offsets past ±15:59, which Python (and so the parser) accepts up to ±23:59.
+    contact = ContactFactory(organization=org, first_name="Feb")
+    Contact.objects.filter(pk=contact.pk).update(created_at=UTC("2025-02-15T12:00:00+00:00"))
+
+    assert _names(owner_client, created_after="2025-02-15T23:00:00+20:00") == ["Feb"]
+    assert _names(owner_client, created_after="2025-02-14T17:00:00-21:30") == []
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:10:00+20:00", "9999-12-31T23:00:00-10:00"])
+def test_a_date_out_of_range_in_utc_is_a_400_naming_the_filter(owner_client, value):
+    response = owner_client.get(URL, {"last_activity_before": value})
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["last_activity_before"]
 
 
 def test_has_email_and_has_phone(owner_client, org):

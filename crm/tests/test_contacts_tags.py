@@ -59,6 +59,18 @@ def test_rename_and_recolor(owner_client, org):
     assert (tag.name, tag.color) == ("VIP", "#000000")
 
 
+def test_renaming_to_another_tags_name_is_a_400_naming_it(owner_client, org):
+    TagFactory(organization=org, name="VIP")
+    tag = TagFactory(organization=org, name="Regular")
+
+    response = owner_client.patch(f"{URL}{tag.pk}/", {"name": "vip"}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["name"]
+    tag.refresh_from_db()
+    assert tag.name == "Regular"
+
+
 def test_deleting_a_tag_removes_it_from_contacts_but_keeps_them(owner_client, org):
     link = ContactTagFactory(organization=org, tag__name="Old")
 

@@ -111,7 +111,15 @@ def test_another_contacts_notes_are_not_shown(owner_client, org, contact):
     assert owner_client.get(_url(contact)).json()["results"] == []
 
 
-@pytest.mark.parametrize(("params", "field"), [({"before": "yesterday"}, "before"), ({"limit": "many"}, "limit")])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"before": "yesterday"}, "before"),
+        ({"before": "2025-13-40T10:00:00Z"}, "before"),  # well formed, but no such day
+        ({"before": "0001-01-01T00:10:00+20:00"}, "before"),  # before year 1 in UTC
+        ({"limit": "many"}, "limit"),
+    ],
+)
 def test_bad_paging_is_a_400_naming_the_parameter(owner_client, contact, params, field):
     response = owner_client.get(_url(contact), params)
 
