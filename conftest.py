@@ -162,16 +162,12 @@ def celery_worker_process(transactional_db, tmp_path, worker_env):
     import sys
     import uuid
 
-    from django.db import connection
-
     from config.celery import app
 
     queue = f"test-{uuid.uuid4().hex[:10]}"
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": _test_database_url(),
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "CELERY_TASK_DEFAULT_QUEUE": queue,  # tasks the worker enqueues stay with it
         "DEBUG": "1",
@@ -193,6 +189,54 @@ def celery_worker_process(transactional_db, tmp_path, worker_env):
         app.conf.task_default_queue, app.conf.task_always_eager = saved
         worker.terminate()
         worker.wait(timeout=20)
+        log.close()
+
+
+def _test_database_url() -> str:
+    """The test database as a URL, for a process of the product started by a test."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def server_process(transactional_db, tmp_path) -> str:
+    """The product under gunicorn, as in production, on this test's database; yields its base URL."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "DEBUG": "1", "GUNICORN_BIND": f"127.0.0.1:{port}"}
+    log_path = tmp_path / "server.log"
+    log = log_path.open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"The server exited:\n{log_path.read_text()}")
+            try:
+                urllib.request.urlopen(f"{base}/admin/login/", timeout=5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"The server did not start:\n{log_path.read_text()}") from None
+                time.sleep(0.3)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
         log.close()
 
 

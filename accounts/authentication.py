@@ -1,7 +1,6 @@
 from rest_framework import authentication, exceptions
 
 from accounts import selectors, services
-from accounts.tenancy import system_scope
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -22,8 +21,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "This API token is not valid or has been revoked.", code="invalid_token"
             )
-        with system_scope():  # before the organization scope exists
-            services.api_token_touch(token=token)
+        services.api_token_touch(token=token)
         return token.user, token
 
     def authenticate_header(self, request):

@@ -8,9 +8,10 @@ Four steps, each shown as saved or, until then, pre-filled:
 - ``team_invites``: who to invite, starting empty.
 
 Only the business step writes to the Organization. The other three are kept in
-``organization.onboarding_data`` for now: the scheduling app will turn the services and
-hours into real Service and working-hours records when it lands, and team invitations
-will become memberships once invitations exist.
+``organization.onboarding_data`` as the owner accepted them. Completing sends
+``accounts.signals.onboarding_completed``, on which the scheduling app turns the services
+and hours into real Service and working-hours records (accounts never imports it). Team
+invitations stay here until invitations exist and turn them into memberships.
 """
 
 from collections.abc import Iterable
@@ -30,6 +31,7 @@ from accounts.models import (
 )
 from accounts.roles import Role
 from accounts.services import ORGANIZATION_EDITABLE_FIELDS, activity_record, organization_update
+from accounts.signals import onboarding_completed
 
 STEP_BUSINESS = "business"
 STEP_SERVICES = "services"
@@ -208,8 +210,9 @@ def onboarding_complete(*, organization: Organization, actor: User) -> dict[str,
     """Finish onboarding once every step is usable; completing again changes nothing.
 
     The steps still only pre-filled are kept as shown, so that what the owner accepted does
-    not shift under them when staff later edit the industry profile. The services and hours
-    stay in onboarding_data until the scheduling app turns them into real records.
+    not shift under them when staff later edit the industry profile. Later apps receive
+    ``onboarding_completed`` in this transaction and make their records from those steps
+    (scheduling: services, opening hours, booking policy); if one fails, nothing completes.
     """
     organization = _locked(organization)
     onboarding = onboarding_get(organization=organization)
@@ -224,6 +227,7 @@ def onboarding_complete(*, organization: Organization, actor: User) -> dict[str,
     activity_record(
         organization=organization, actor=actor, verb="onboarding.completed", target=organization, summary="Completed"
     )
+    onboarding_completed.send(sender=Organization, organization=organization, actor=actor)
     return onboarding_get(organization=organization)
 
 

@@ -33,6 +33,7 @@ from accounts.models import (
 )
 from accounts.roles import Role
 from accounts.selectors import api_token_hash
+from accounts.tenancy import system_scope
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +188,8 @@ def api_token_touch(*, token: ApiToken) -> None:
     """Record use, at most once a minute, so a busy script does not write on every call."""
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        with system_scope():  # before the request's organization scope exists
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
 
 

@@ -8,6 +8,8 @@ from config.health import HealthView
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("crm.api.urls")),
+    path("", include("scheduling.api.urls")),
+    path("", include("scheduling.api.calendar_urls")),
     path("billing/", include("billing.api.urls")),
 ]
 
@@ -19,6 +21,7 @@ urlpatterns = [
     path("healthz", HealthView.as_view(), name="healthz"),
     path("", include("billing.urls")),
     path("", include("accounts.urls")),
+    path("", include("scheduling.urls")),
 ]
 
 if settings.BENCH_BASELINES:

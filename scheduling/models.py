@@ -25,6 +25,8 @@ MAX_BUFFER_MINUTES = 240
 # The widest a booking's blocked time can reach before its start: what lets the slot
 # finder and the calendar read a window with a bounded index range.
 MAX_BLOCKED_REACH = MAX_BOOKING_LENGTH + 2 * timedelta(minutes=MAX_BUFFER_MINUTES)
+# External busy time is stored in pieces of at most a day, for the same reason.
+MAX_BUSY_BLOCK = timedelta(hours=24)
 
 
 class Service(TenantModel):

@@ -5,7 +5,8 @@ from django.db import transaction
 from accounts import services
 from accounts.demo import demo_data_seed
 from accounts.magic_links import magic_link_url
-from accounts.models import ApiToken, IndustryProfile, OnboardingState, Organization, SubscriptionStatus, User
+from accounts.models import ApiToken, IndustryProfile, Organization, SubscriptionStatus, User
+from accounts.onboarding import onboarding_complete
 from accounts.roles import Role
 from accounts.tenancy import system_scope
 
@@ -57,12 +58,14 @@ class Command(BaseCommand):
                 city="Chicago",
                 region="IL",
                 postal_code="60607",
-                onboarding_state=OnboardingState.COMPLETED,
                 subscription_status=SubscriptionStatus.ACTIVE,
             )
             services.organization_industry_set(
                 organization=organization, profile=IndustryProfile.objects.get(key="plumber"), actor=owner
             )
+        # The owner accepts the plumber's pre-filled onboarding as a new customer would, so
+        # later apps set the business up from it (services, opening hours) on the same signal.
+        onboarding_complete(organization=organization, actor=owner)
         return organization, owner
 
     def _staff_user(self) -> None:
