@@ -1,6 +1,9 @@
-"""What the benchmark scripts share: the product started as production runs it, and percentiles."""
+"""What the benchmark scripts share: the product started as production runs it, load from wrk,
+timed requests from a single client, and percentiles."""
 
+import http.client
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -91,6 +94,82 @@ def wait_for_http(url: str, seconds: float = 60) -> None:
         except OSError:
             time.sleep(0.3)
     raise RuntimeError(f"{url} did not answer")
+
+
+def wrk(path: str, token: str, seconds: int, connections: int = 8, close: bool = False) -> dict:
+    """Throughput and latency of one URL under wrk (2 threads), with the token as a bearer.
+
+    ``close`` sends ``Connection: close``, so that each request is accepted by whichever
+    worker is free: kept-alive connections stay with the gunicorn worker that accepted
+    them, and a run whose connections mostly landed on one worker is served by one core."""
+    headers = ["-H", f"Authorization: Bearer {token}", *(["-H", "Connection: close"] if close else [])]
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *headers, BASE_URL + path],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    latency = dict(re.findall(r"\s+(50|90|99)%\s+([\d.]+\w+)", output))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "requests_per_second": rate,
+        "requests": requests,
+        "latency": latency,
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def cpu_seconds(process: subprocess.Popen) -> float:
+    """CPU seconds (user and system) used so far by a process and its children, e.g. gunicorn
+    and its workers: what a run cost the server, whatever else the machine was doing."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        pid, parent = int(stat.parent.name), int(fields[1])
+        if process.pid in (pid, parent):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def timed_gets(path: str, token: str, times: int) -> list[float]:
+    """Seconds of each of ``times`` GETs in a row on one kept-alive connection; each must be a 200."""
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    durations = []
+    for _ in range(times):
+        started = time.perf_counter()
+        connection.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+        response = connection.getresponse()
+        body = response.read()
+        durations.append(time.perf_counter() - started)
+        assert response.status == 200, body[:300]
+    connection.close()
+    return durations
+
+
+def cpu_busy_share(seconds: float = 2.0) -> float:
+    """The share of the machine's CPU time spent busy over the next ``seconds`` (from /proc/stat)."""
+
+    def sample() -> tuple[int, int]:
+        ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return ticks[3] + ticks[4], sum(ticks)  # idle and iowait, everything
+
+    idle_before, total_before = sample()
+    time.sleep(seconds)
+    idle_after, total_after = sample()
+    return round(1 - (idle_after - idle_before) / max(1, total_after - total_before), 2)
+
+
+def wait_for_quiet(seconds: float, busy_at_most: float = 0.15) -> float:
+    """Wait up to ``seconds`` for the CPUs to be mostly idle (other people's test runs share the
+    development machine); returns the busy share last seen, to be reported with the figures."""
+    deadline = time.monotonic() + seconds
+    while True:
+        busy = cpu_busy_share()
+        if busy <= busy_at_most or time.monotonic() >= deadline:
+            return busy
 
 
 def percentile(values: list[float], share: float) -> float:

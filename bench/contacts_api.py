@@ -8,10 +8,7 @@ Starts gunicorn (2 workers, DEBUG off) with the baseline views of bench/views.py
 """
 
 import argparse
-import http.client
 import json
-import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -19,31 +16,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common
-
-
-def wrk(path: str, token: str, seconds: int, connections: int = 8) -> dict:
-    output = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Authorization: Bearer {token}", common.BASE_URL + path],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    latency = dict(re.findall(r"\s+(50|90|99)%\s+([\d.]+\w+)", output))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {"requests_per_second": rate, "latency": latency, "non_2xx": int(errors.group(1)) if errors else 0}
-
-
-def timed_gets(path: str, token: str, times: int) -> list[float]:
-    connection = http.client.HTTPConnection("127.0.0.1", common.PORT, timeout=30)
-    durations = []
-    for _ in range(times):
-        started = time.perf_counter()
-        connection.request("GET", path, headers={"Authorization": f"Bearer {token}"})
-        response = connection.getresponse()
-        body = response.read()
-        durations.append(time.perf_counter() - started)
-        assert response.status == 200, body[:300]
-    connection.close()
-    return durations
 
 
 def search_terms(organization_id: int) -> dict[str, str]:
@@ -94,24 +66,27 @@ def main() -> int:
     web = common.start_web(env)
     try:
         common.wait_for_http(common.BASE_URL + "/bench/constant/")
-        timed_gets("/api/v1/contacts/", big["token"], 20)  # warm the workers and the cache
+        common.timed_gets("/api/v1/contacts/", big["token"], 20)  # warm the workers and the cache
         result = {
             "date": time.strftime("%Y-%m-%d"),
             "machine": common.machine(),
             "command": f"bench/contacts_api.py --seconds {args.seconds} --searches {args.searches}",
             "contacts": {"big": big["contacts"], "small": small["contacts"]},
             "throughput": {
-                "constant JSON view": wrk("/bench/constant/", big["token"], args.seconds),
-                "values() view, 1M": wrk("/bench/contacts-values/", big["token"], args.seconds),
-                "API list, 1M": wrk("/api/v1/contacts/", big["token"], args.seconds),
-                "API list, 10k": wrk("/api/v1/contacts/", small["token"], args.seconds),
+                "constant JSON view": common.wrk("/bench/constant/", big["token"], args.seconds),
+                "values() view, 1M": common.wrk("/bench/contacts-values/", big["token"], args.seconds),
+                "API list, 1M": common.wrk("/api/v1/contacts/", big["token"], args.seconds),
+                "API list, 10k": common.wrk("/api/v1/contacts/", small["token"], args.seconds),
             },
             "search": {},
             "plans": {},
         }
         for kind, term in search_terms(big["organization_id"]).items():
             path = f"/api/v1/contacts/?search={term.replace(' ', '%20')}"
-            result["search"][kind] = {"term": term, **common.summary(timed_gets(path, big["token"], args.searches))}
+            result["search"][kind] = {
+                "term": term,
+                **common.summary(common.timed_gets(path, big["token"], args.searches)),
+            }
             result["plans"][kind] = explain(big["organization_id"], term)
     finally:
         common.stop(web)

@@ -5,4 +5,5 @@ from bench import views
 urlpatterns = [
     path("constant/", views.constant),
     path("contacts-values/", views.contacts_values),
+    path("scheduling-calendar-values/", views.scheduling_calendar_values),
 ]

@@ -4,13 +4,20 @@
 - ``contacts_values``: the contact list's query written by hand with ``.values()``
   and JsonResponse, with the same token check and tenancy, as the
   serialization baseline for ``GET /api/v1/contacts/``.
+- ``scheduling_calendar_values``: the calendar's query (bookings overlapping the
+  ``from``/``to`` window, not cancelled, with service, contact and job) written
+  by hand the same way, as the baseline for ``GET /api/v1/calendar/``.
 """
+
+from datetime import datetime
 
 from django.http import HttpRequest, JsonResponse
 
 from accounts.selectors import api_token_by_key
 from accounts.tenancy import organization_scope
 from crm.models import Contact
+from scheduling.models import MAX_BOOKING_LENGTH, Booking, BookingStatus
+from scheduling.selectors import CALENDAR_FIELDS
 
 VALUES = (
     "id",
@@ -39,5 +46,25 @@ def contacts_values(request: HttpRequest) -> JsonResponse:
             Contact.objects.filter(organization_id=token.organization_id, deleted_at__isnull=True)
             .order_by("-created_at", "-id")
             .values(*VALUES)[:50]
+        )
+    return JsonResponse({"results": rows})
+
+
+def scheduling_calendar_values(request: HttpRequest) -> JsonResponse:
+    token = api_token_by_key(request.headers.get("Authorization", "").removeprefix("Bearer "))
+    if token is None:
+        return JsonResponse({"error": "invalid token"}, status=401)
+    start, end = datetime.fromisoformat(request.GET["from"]), datetime.fromisoformat(request.GET["to"])
+    with organization_scope(token.organization_id):
+        rows = list(
+            Booking.objects.filter(
+                organization_id=token.organization_id,
+                starts_at__gte=start - MAX_BOOKING_LENGTH,
+                starts_at__lt=end,
+                ends_at__gt=start,
+            )
+            .exclude(status=BookingStatus.CANCELLED)
+            .order_by("starts_at", "id")
+            .values(*CALENDAR_FIELDS)
         )
     return JsonResponse({"results": rows})
