@@ -8,6 +8,7 @@ the window, never with the organization's whole history.
 """
 
 import bisect
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -239,30 +240,36 @@ def free_slots(
     availability = availability_load(
         organization=organization, staff_ids=candidates, start=earliest - before, end=latest + duration + after
     )
-    step = timedelta(minutes=policy.slot_step_minutes)
-    free_by_start: dict[datetime, list[int]] = defaultdict(list)
+    # The walk runs in POSIX seconds: the same arithmetic as on UTC datetimes, a few times cheaper.
+    step, length = policy.slot_step_minutes * 60, duration.total_seconds()
+    lead, tail = before.total_seconds(), after.total_seconds()
+    first, last = earliest.timestamp(), latest.timestamp()
+    free_by_start: dict[float, list[int]] = defaultdict(list)
     for staff_id in candidates:
-        busy = availability.busy[staff_id]
+        busy = [(begin.timestamp(), finish.timestamp()) for begin, finish in availability.busy[staff_id]]
         for opens, closes in availability.open_intervals(staff_id, earliest, latest + duration):
-            for slot_start in _starts(opens, closes, earliest, latest, duration, before, after, step, busy):
-                free_by_start[slot_start].append(staff_id)
-    return [Slot(slot_start, slot_start + duration, staff) for slot_start, staff in sorted(free_by_start.items())]
+            for moment in _starts(opens.timestamp(), closes.timestamp(), first, last, length, lead, tail, step, busy):
+                free_by_start[moment].append(staff_id)
+    return [
+        Slot(datetime.fromtimestamp(moment, UTC), datetime.fromtimestamp(moment + length, UTC), staff)
+        for moment, staff in sorted(free_by_start.items())
+    ]
 
 
-def _starts(opens, closes, earliest, latest, duration, before, after, step, busy: list[Interval]):
-    """The starts in one working range whose blocked time is clear of ``busy`` (sorted, merged)."""
-    moment = opens if opens >= earliest else opens + step * -(-(earliest - opens) // step)
+def _starts(opens, closes, earliest, latest, duration, before, after, step, busy: list[tuple[float, float]]):
+    """The starts (in seconds) in one working range whose blocked time is clear of ``busy`` (sorted, merged)."""
+    moment = opens if opens >= earliest else opens + step * math.ceil((earliest - opens) / step)
     # Merged busy times have sorted ends too: start at the first one ending after this range's
     # first blocked time, not at the window's first (a walk per range over the whole window).
     index = bisect.bisect_right(busy, moment - before, key=lambda interval: interval[1])
+    count = len(busy)
     while moment + duration <= closes and moment < latest:
         blocked_from, blocked_until = moment - before, moment + duration + after
-        while index < len(busy) and busy[index][1] <= blocked_from:
+        while index < count and busy[index][1] <= blocked_from:
             index += 1
-        if index < len(busy) and busy[index][0] < blocked_until:
+        if index < count and busy[index][0] < blocked_until:
             # Jump to the first step whose blocked time starts after this busy time ends.
-            clear = busy[index][1] + before
-            moment = opens + step * -(-(clear - opens) // step)
+            moment = opens + step * math.ceil((busy[index][1] + before - opens) / step)
             continue
         yield moment
         moment += step
