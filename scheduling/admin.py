@@ -19,8 +19,6 @@ from django.http import HttpRequest
 from accounts.models import Membership, TenantModel
 from scheduling import services
 from scheduling.models import (
-    MAX_BOOKING_LENGTH,
-    MAX_BUFFER_MINUTES,
     Booking,
     BookingPolicy,
     BookingStatus,
@@ -162,23 +160,21 @@ SERVICE_FIELDS = (
     "buffer_after_minutes",
     "is_active",
 )
-MAX_DURATION_MINUTES = int(MAX_BOOKING_LENGTH.total_seconds() // 60)
 
 
 class ServiceForm(SameOrganizationForm):
-    """The service's own limits, checked here so that they come back as form errors, not a failed save."""
+    """Checked by the same rules as the API (scheduling.services.service_check), so that a
+    service out of bounds comes back as form errors under its fields, not a failed save."""
 
-    duration_minutes = forms.IntegerField(min_value=5, max_value=MAX_DURATION_MINUTES)
-    buffer_before_minutes = forms.IntegerField(min_value=0, max_value=MAX_BUFFER_MINUTES, initial=0)
-    buffer_after_minutes = forms.IntegerField(min_value=0, max_value=MAX_BUFFER_MINUTES, initial=0)
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        organization = self.cleaned_data.get("organization") or getattr(self.instance, "organization", None)
-        taken = Service.objects.filter(organization=organization, name__iexact=name).exclude(pk=self.instance.pk)
-        if organization is not None and taken.exists():
-            raise ValidationError(f"This business already has a service called “{name}”.")
-        return name
+    def clean(self):
+        cleaned = super().clean()
+        organization = cleaned.get("organization") or getattr(self.instance, "organization", None)
+        needed = ("name", "duration_minutes", "price", "buffer_before_minutes", "buffer_after_minutes")
+        if organization is not None and all(cleaned.get(field) is not None for field in needed):
+            services.service_check(
+                organization=organization, service_id=self.instance.pk, **{field: cleaned[field] for field in needed}
+            )
+        return cleaned
 
 
 @admin.register(Service)

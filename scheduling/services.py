@@ -115,7 +115,17 @@ def _transition_check(allowed: dict[str, tuple[str, ...]], current: str, target:
 # Services offered -------------------------------------------------------------------
 
 
-def _service_check(duration_minutes: int, buffer_before_minutes: int, buffer_after_minutes: int, price: int) -> None:
+def service_check(
+    *,
+    organization: Organization,
+    name: str,
+    duration_minutes: int,
+    price: int,
+    buffer_before_minutes: int,
+    buffer_after_minutes: int,
+    service_id: int | None = None,
+) -> None:
+    """A service's limits and its unique name, each error under its field (the API and the admin form)."""
     errors = {}
     if not 0 <= price <= MAX_PRICE:
         errors["price"] = [f"A price is from 0 to {MAX_PRICE} (in minor units, e.g. cents)."]
@@ -127,6 +137,9 @@ def _service_check(duration_minutes: int, buffer_before_minutes: int, buffer_aft
     ):
         if not 0 <= value <= MAX_BUFFER_MINUTES:
             errors[field] = [f"A buffer is from 0 to {MAX_BUFFER_MINUTES} minutes."]
+    namesakes = Service.objects.filter(organization=organization, name__iexact=name.strip()).exclude(pk=service_id)
+    if namesakes.exists():
+        errors["name"] = [f"There is already a service called “{name.strip()}”."]
     if errors:
         raise ValidationError(errors)
 
@@ -160,9 +173,14 @@ def service_create(
     staff: Iterable[Membership] = (),
     is_active: bool = True,
 ) -> Service:
-    _service_check(duration_minutes, buffer_before_minutes, buffer_after_minutes, price)
-    if Service.objects.filter(organization=organization, name__iexact=name.strip()).exists():
-        raise ValidationError({"name": [f"There is already a service called “{name.strip()}”."]})
+    service_check(
+        organization=organization,
+        name=name,
+        duration_minutes=duration_minutes,
+        price=price,
+        buffer_before_minutes=buffer_before_minutes,
+        buffer_after_minutes=buffer_after_minutes,
+    )
     service = Service.objects.create(
         organization=organization,
         name=name.strip(),
@@ -185,10 +203,15 @@ def service_update(
     """Change a service; bookings already made keep their times."""
     for field, value in fields.items():
         setattr(service, field, value.strip() if field == "name" else value)
-    _service_check(service.duration_minutes, service.buffer_before_minutes, service.buffer_after_minutes, service.price)
-    clash = Service.objects.filter(organization=service.organization, name__iexact=service.name).exclude(pk=service.pk)
-    if "name" in fields and clash.exists():
-        raise ValidationError({"name": [f"There is already a service called “{service.name}”."]})
+    service_check(
+        organization=service.organization,
+        name=service.name,
+        duration_minutes=service.duration_minutes,
+        price=service.price,
+        buffer_before_minutes=service.buffer_before_minutes,
+        buffer_after_minutes=service.buffer_after_minutes,
+        service_id=service.pk,
+    )
     service.save()
     if staff is not None:
         _members_link(ServiceStaff, owner_field="service", owner=service, members=staff, field="staff")
