@@ -23,25 +23,44 @@ ORGANIZATION_SETTING = "app.current_organization"
 BYPASS_SETTING = "app.rls_bypass"
 
 # The setting names are spelled out: they are constants, the values are parameters.
-_SWAP_SQL = """
-WITH previous AS MATERIALIZED (
-    SELECT coalesce(current_setting('app.current_organization', true), '') AS organization,
-           coalesce(current_setting('app.rls_bypass', true), '') AS bypass
-)
-SELECT organization, bypass,
-       set_config('app.current_organization', %s, false),
-       set_config('app.rls_bypass', %s, false)
-FROM previous
-"""
 _SET_SQL = "SELECT set_config('app.current_organization', %s, false), set_config('app.rls_bypass', %s, false)"
 _READ_SQL = (
     "SELECT coalesce(current_setting('app.current_organization', true), ''), "
     "coalesce(current_setting('app.rls_bypass', true), '')"
 )
+# What a database session holds: (organization, bypass). A new session has neither set.
+State = tuple[str, str]
+_NOTHING: State = ("", "off")
+# Each database connection remembers what this module last set on it, so that a scope
+# reads nothing before it changes the settings, and one already in place costs no
+# statement at all (every request starts and ends in the state it found). Scopes nest as
+# ``with`` blocks, so a rolled-back transaction returns the settings to the state the
+# transaction began in, which is the state every scope inside it restored: the memory
+# and the session agree at every scope boundary.
+_KNOWN_STATE = "_bizbox_rls_state"
+_UNKNOWN: State = ("unknown", "unknown")  # matches no state: the next scope sets its own
 
 
 def _has_row_level_security() -> bool:
     return connection.vendor == "postgresql"
+
+
+def _same(first: State, second: State) -> bool:
+    # An unset bypass and "off" mean the same to the policies; so do the two empty organizations.
+    return first[0] == second[0] and (first[1] == "on") == (second[1] == "on")
+
+
+def _known_state() -> State:
+    raw = connection.connection
+    return _NOTHING if raw is None else getattr(raw, _KNOWN_STATE, _NOTHING)
+
+
+def _apply(state: State) -> None:
+    if _same(state, _known_state()):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_SET_SQL, list(state))
+    setattr(connection.connection, _KNOWN_STATE, state)
 
 
 @contextmanager
@@ -49,23 +68,24 @@ def _rls_state(*, organization: str, bypass: str) -> Iterator[None]:
     if not _has_row_level_security():
         yield
         return
-    with connection.cursor() as cursor:
-        cursor.execute(_SWAP_SQL, [organization, bypass])
-        previous_organization, previous_bypass, _, _ = cursor.fetchone()
+    previous = _known_state()
+    _apply((organization, bypass))
     try:
         yield
     finally:
-        _restore(previous_organization, previous_bypass)
+        _restore(previous)
 
 
-def _restore(organization: str, bypass: str) -> None:
+def _restore(state: State) -> None:
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(_SET_SQL, [organization, bypass])
+        _apply(state)
     except DatabaseError:
         # The connection is broken or its transaction aborted; a connection we
         # cannot reset must not serve anyone else.
         logger.warning("Could not reset row-level security settings; closing the connection")
+        if connection.connection is not None:
+            # A pool may hand this connection out again, its transaction rolled back.
+            setattr(connection.connection, _KNOWN_STATE, _UNKNOWN)
         connection.close()
 
 
@@ -90,10 +110,12 @@ def no_scope() -> Iterator[None]:
         yield
 
 
-def current_rls_settings() -> tuple[str, str]:
-    """What the database session has now, as (organization, bypass); for checks and tests."""
+def current_rls_settings() -> State:
+    """What the database session has now, read from it, as (organization, bypass "on" or
+    "off"); for checks and tests."""
     if not _has_row_level_security():
         return "", ""
     with connection.cursor() as cursor:
         cursor.execute(_READ_SQL)
-        return cursor.fetchone()
+        organization, bypass = cursor.fetchone()
+    return organization, "on" if bypass == "on" else "off"

@@ -90,3 +90,31 @@ def test_scopes_restore_what_was_there_before(org, other_org):
                 assert current_rls_settings() == ("", "on")
             assert current_rls_settings() == (str(org.id), "off")
         assert current_rls_settings() == ("", "off")
+
+
+def test_a_rolled_back_transaction_leaves_the_settings_the_scopes_expect(org, other_org):
+    """Scopes remember what they set instead of reading it back; a rollback must not make that memory wrong."""
+    from accounts.tenancy import current_rls_settings, system_scope
+
+    with no_scope():
+        with pytest.raises(ZeroDivisionError), transaction.atomic(), organization_scope(org.id), system_scope():
+            raise ZeroDivisionError
+        assert current_rls_settings() == ("", "off")
+        with organization_scope(other_org.id):
+            with pytest.raises(ZeroDivisionError), transaction.atomic(), organization_scope(org.id):
+                assert current_rls_settings() == (str(org.id), "off")
+                raise ZeroDivisionError
+            assert current_rls_settings() == (str(other_org.id), "off")
+            with organization_scope(other_org.id):  # already in place: no statement, still right
+                assert current_rls_settings() == (str(other_org.id), "off")
+        assert current_rls_settings() == ("", "off")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scope_that_cannot_reset_its_connection_closes_it(org):
+    """An aborted transaction refuses the reset; the connection is closed, and the next one starts with nothing."""
+    from accounts.tenancy import current_rls_settings
+
+    with pytest.raises(DatabaseError), transaction.atomic(), organization_scope(org.id):
+        _query("SELECT 1/0")
+    assert current_rls_settings() == ("", "off")
