@@ -13,9 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
-from django.db.models import DateTimeField, F, Q, Value
+from django.db.models import DateTimeField, F, Q, QuerySet, Value
 from django.utils import timezone
 
 from accounts.models import Membership, Organization
@@ -37,6 +38,8 @@ from scheduling.models import (
 )
 
 Interval = tuple[datetime, datetime]
+Seconds = tuple[float, float]
+Moment = TypeVar("Moment", datetime, float)
 Ranges = list[tuple[time, time]]
 BOOKABLE_ROLES = (Role.OWNER, Role.ADMIN, Role.STAFF)
 
@@ -44,11 +47,10 @@ BOOKABLE_ROLES = (Role.OWNER, Role.ADMIN, Role.STAFF)
 # Who can do what ----------------------------------------------------------------------
 
 
-def service_staff_ids(service, *, default: list[int]) -> list[int]:
-    """The members named for a service; a service naming nobody is open to ``default``."""
+def service_staff_ids(service) -> list[int]:
+    """The members named for a service; none when it is open to every bookable member."""
     links = ServiceStaff.objects.filter(organization_id=service.organization_id, service=service)
-    named = list(links.values_list("member_id", flat=True))
-    return named or default
+    return list(links.values_list("member_id", flat=True))
 
 
 def bookable_member_ids(organization: Organization) -> list[int]:
@@ -68,12 +70,16 @@ def booking_policy(organization: Organization) -> BookingPolicy:
 
 @dataclass
 class Availability:
-    """Everything that decides one window's free time, loaded in a constant number of queries."""
+    """Everything that decides one window's free time, loaded in a constant number of queries.
+
+    Busy and open times are (start, end) pairs of POSIX seconds: the slot finder's arithmetic
+    on floats is the same as on UTC datetimes and several times cheaper."""
 
     tz: ZoneInfo
     weekly: dict[int | None, dict[int, Ranges]] = field(default_factory=dict)
     dated: dict[tuple[int | None, date], Ranges] = field(default_factory=dict)
-    busy: dict[int, list[Interval]] = field(default_factory=lambda: defaultdict(list))
+    busy: dict[int, list[Seconds]] = field(default_factory=lambda: defaultdict(list))
+    _moments: dict[tuple[date, time], float] = field(default_factory=dict)
 
     def hours(self, staff_id: int, day: date) -> Ranges:
         """The staff member's working ranges that day, inside the business's opening hours.
@@ -94,29 +100,34 @@ class Availability:
         week = self.weekly.get(staff_id)
         return None if week is None else week.get(day.weekday(), [])
 
-    def open_intervals(self, staff_id: int, start: datetime, end: datetime) -> list[Interval]:
-        """Working time of one staff member overlapping [start, end), as UTC intervals."""
+    def open_intervals(self, staff_id: int, start: datetime, end: datetime) -> list[Seconds]:
+        """Working time of one staff member overlapping [start, end), in POSIX seconds."""
         intervals = []
-        day, last = start.astimezone(self.tz).date() - timedelta(days=1), end.astimezone(self.tz).date()
-        while day <= last:
+        first, last = start.timestamp(), end.timestamp()
+        day, last_day = start.astimezone(self.tz).date() - timedelta(days=1), end.astimezone(self.tz).date()
+        while day <= last_day:
             for opens, closes in self.hours(staff_id, day):
-                interval = (_at(day, opens, self.tz), _at(day, closes, self.tz))
-                if interval[0] < end and interval[1] > start:
+                interval = (self._at(day, opens), self._at(day, closes))
+                if interval[0] < last and interval[1] > first:
                     intervals.append(interval)
             day += timedelta(days=1)
         return intervals
 
+    def _at(self, day: date, moment: time) -> float:
+        """A wall-clock time on a date in the business's zone, in POSIX seconds (staff mostly
+        share their opening times, so each is worked out once). A time that a DST change
+        skips is read with the offset before the change, as zoneinfo does."""
+        seconds = self._moments.get((day, moment))
+        if seconds is None:
+            seconds = self._moments[(day, moment)] = datetime.combine(day, moment, tzinfo=self.tz).timestamp()
+        return seconds
+
     def free(self, staff_id: int, blocked: Interval) -> bool:
         """Whether nothing the staff member is busy with overlaps ``blocked``."""
         busy = self.busy.get(staff_id, [])
-        index = bisect.bisect_right(busy, blocked[0], key=lambda interval: interval[1])
-        return index == len(busy) or busy[index][0] >= blocked[1]
-
-
-def _at(day: date, moment: time, tz: ZoneInfo) -> datetime:
-    """A wall-clock time on a date in ``tz``, in UTC. A time that a DST change skips is
-    read with the offset before the change, as zoneinfo does."""
-    return datetime.combine(day, moment, tzinfo=tz).astimezone(UTC)
+        blocked_from, blocked_until = blocked[0].timestamp(), blocked[1].timestamp()
+        index = bisect.bisect_right(busy, blocked_from, key=lambda interval: interval[1])
+        return index == len(busy) or busy[index][0] >= blocked_until
 
 
 def _intersect(first: Ranges, second: Ranges) -> Ranges:
@@ -132,9 +143,9 @@ def _parse_ranges(ranges: list[dict[str, str]]) -> Ranges:
     return sorted((time.fromisoformat(item["start"]), time.fromisoformat(item["end"])) for item in ranges)
 
 
-def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
+def merge_intervals(intervals: Iterable[tuple[Moment, Moment]]) -> list[tuple[Moment, Moment]]:
     """Overlapping or touching intervals as one, in order."""
-    merged: list[Interval] = []
+    merged: list[tuple[Moment, Moment]] = []
     for start, end in sorted(intervals):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
@@ -169,43 +180,56 @@ def availability_load(
     ).values_list("staff_id", "date", "ranges"):
         availability.dated[(staff_id, day)] = _parse_ranges(ranges)
 
-    busy: dict[int | None, list[Interval]] = defaultdict(list)
-    bookings = Booking.objects.filter(
-        organization=organization,
-        staff_id__in=staff_ids,
-        blocked_from__gte=start - MAX_BLOCKED_REACH,
-        blocked_from__lt=end,
-        blocked_until__gt=start,
-    ).exclude(status=BookingStatus.CANCELLED)
-    if not with_bookings:
-        bookings = bookings.none()
-    # Blocked times are read as intervals from the window's start: Django parses each timestamp
-    # in Python (the largest cost of a busy month), psycopg an interval in C. No ORDER BY: merge_intervals sorts.
+    # Bookings, time off and external busy time come back in one query, each blocked time as
+    # intervals from the window's start: Django parses each timestamp in Python (the largest
+    # cost of a busy month), psycopg an interval in C. No ORDER BY: merge_intervals sorts.
     origin = start.astimezone(UTC)  # aware arithmetic in a local zone would move across DST changes
-    at_origin = Value(origin, output_field=DateTimeField())
-    blocked = bookings.order_by().values_list("staff_id", F("blocked_from") - at_origin, F("blocked_until") - at_origin)
-    for staff_id, from_origin, until_origin in blocked:
-        busy[staff_id].append((origin + from_origin, origin + until_origin))
-    for staff_id, starts_at, ends_at in TimeOff.objects.filter(
-        _for_staff(staff_ids), organization=organization, starts_at__lt=end, ends_at__gt=start
-    ).values_list("staff_id", "starts_at", "ends_at"):
-        busy[staff_id].append((starts_at, ends_at))
-    for staff_id, starts_at, ends_at in BusyBlock.objects.filter(
-        organization=organization,
-        staff_id__in=staff_ids,
-        starts_at__gte=start - MAX_BUSY_BLOCK,
-        starts_at__lt=end,
-        ends_at__gt=start,
-    ).values_list("staff_id", "starts_at", "ends_at"):
-        busy[staff_id].append((starts_at, ends_at))
+    parts = [
+        _blocked_from_origin(
+            TimeOff.objects.filter(
+                _for_staff(staff_ids), organization=organization, starts_at__lt=end, ends_at__gt=start
+            ),
+            origin,
+        ),
+        _blocked_from_origin(
+            BusyBlock.objects.filter(
+                organization=organization,
+                staff_id__in=staff_ids,
+                starts_at__gte=start - MAX_BUSY_BLOCK,
+                starts_at__lt=end,
+                ends_at__gt=start,
+            ),
+            origin,
+        ),
+    ]
+    if with_bookings:
+        bookings = Booking.objects.filter(
+            organization=organization,
+            staff_id__in=staff_ids,
+            blocked_from__gte=start - MAX_BLOCKED_REACH,
+            blocked_from__lt=end,
+            blocked_until__gt=start,
+        ).exclude(status=BookingStatus.CANCELLED)
+        parts.append(_blocked_from_origin(bookings, origin, "blocked_from", "blocked_until"))
+    at = origin.timestamp()
+    busy: dict[int | None, list[Seconds]] = defaultdict(list)
+    for staff_id, from_origin, until_origin in parts[0].union(*parts[1:], all=True):
+        busy[staff_id].append((at + from_origin.total_seconds(), at + until_origin.total_seconds()))
     closed = busy.pop(None, [])
     for staff_id in staff_ids:
         availability.busy[staff_id] = merge_intervals([*busy.get(staff_id, []), *closed])
     return availability
 
 
-@dataclass(frozen=True)
-class Slot:
+def _blocked_from_origin(
+    rows: QuerySet, origin: datetime, starts: str = "starts_at", ends: str = "ends_at"
+) -> QuerySet:
+    """(staff, start, end) of each row, the times as intervals from ``origin``."""
+    at_origin = Value(origin, output_field=DateTimeField())
+    return rows.order_by().values_list("staff_id", F(starts) - at_origin, F(ends) - at_origin)
+
+
+class Slot(NamedTuple):
     start: datetime
     end: datetime
     staff: list[int]
@@ -230,7 +254,7 @@ def free_slots(
     policy = booking_policy(organization)
     earliest = max(start, now + timedelta(minutes=policy.lead_time_minutes))
     latest = min(end, now + timedelta(days=policy.horizon_days))
-    candidates = service_staff_ids(service, default=bookable_member_ids(organization))
+    candidates = service_staff_ids(service) or bookable_member_ids(organization)
     if staff_ids is not None:
         candidates = [staff_id for staff_id in candidates if staff_id in set(staff_ids)]
     if not candidates or earliest >= latest:
@@ -246,14 +270,18 @@ def free_slots(
     first, last = earliest.timestamp(), latest.timestamp()
     free_by_start: dict[float, list[int]] = defaultdict(list)
     for staff_id in candidates:
-        busy = [(begin.timestamp(), finish.timestamp()) for begin, finish in availability.busy[staff_id]]
+        busy = availability.busy[staff_id]
         for opens, closes in availability.open_intervals(staff_id, earliest, latest + duration):
-            for moment in _starts(opens.timestamp(), closes.timestamp(), first, last, length, lead, tail, step, busy):
+            for moment in _starts(opens, closes, first, last, length, lead, tail, step, busy):
                 free_by_start[moment].append(staff_id)
-    return [
-        Slot(datetime.fromtimestamp(moment, UTC), datetime.fromtimestamp(moment + length, UTC), staff)
-        for moment, staff in sorted(free_by_start.items())
-    ]
+    moments: dict[float, datetime] = {}  # a slot's end is mostly another slot's start
+
+    def at(moment: float) -> datetime:
+        if moment not in moments:
+            moments[moment] = datetime.fromtimestamp(moment, UTC)
+        return moments[moment]
+
+    return [Slot(at(moment), at(moment + length), staff) for moment, staff in sorted(free_by_start.items())]
 
 
 def _starts(opens, closes, earliest, latest, duration, before, after, step, busy: list[tuple[float, float]]):
@@ -286,8 +314,9 @@ def booking_fits_availability(booking: Booking) -> bool:
         # counting them here would turn a lost race into "not available" instead of a 409.
         with_bookings=False,
     )
+    starts, ends = booking.starts_at.timestamp(), booking.ends_at.timestamp()
     inside = any(
-        opens <= booking.starts_at and booking.ends_at <= closes
+        opens <= starts and ends <= closes
         for opens, closes in availability.open_intervals(booking.staff_id, booking.starts_at, booking.ends_at)
     )
     return inside and availability.free(booking.staff_id, (booking.blocked_from, booking.blocked_until))

@@ -249,7 +249,8 @@ def _booking_relations_check(booking: Booking) -> None:
     if booking.contact is not None and booking.contact.deleted_at is not None:
         raise ValidationError({"contact": ["This contact is deleted."]})
     service = booking.service
-    if service is not None and booking.staff_id not in selectors.service_staff_ids(service, default=[booking.staff_id]):
+    named = selectors.service_staff_ids(service) if service is not None else []
+    if named and booking.staff_id not in named:
         raise ValidationError({"staff": [f"{_member_name(booking.staff)} does not do “{service.name}”."]})
 
 

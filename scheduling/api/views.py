@@ -6,7 +6,9 @@ Tuesday 9:00 whatever the server's or the client's zone.
 """
 
 import zoneinfo
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, ProtectedError
 from django.utils import timezone
@@ -50,6 +52,18 @@ class OrganizationTimeMixin:
         if organization is not None:
             timezone.activate(organization.timezone)
             self.tenancy.callback(timezone.deactivate)
+
+
+def _renderer(tz: ZoneInfo) -> Callable[[datetime], str]:
+    """Writes moments in ``tz``, each distinct one once: a slot's end is mostly another's start."""
+    written: dict[datetime, str] = {}
+
+    def render(moment: datetime) -> str:
+        if moment not in written:
+            written[moment] = moment.astimezone(tz).isoformat()
+        return written[moment]
+
+    return render
 
 
 def _conflict(error: services.BookingConflict) -> ApiError:
@@ -318,17 +332,13 @@ class SlotsView(OrganizationTimeMixin, OrganizationAPIView):
             end=end,
             staff_ids=data.get("staff"),
         )
+        render = _renderer(tz)
         return Response(
             {
                 "service": data["service"].pk,
                 "time_zone": str(tz),
                 "slots": [
-                    {
-                        "start": slot.start.astimezone(tz).isoformat(),
-                        "end": slot.end.astimezone(tz).isoformat(),
-                        "staff": slot.staff,
-                    }
-                    for slot in slots
+                    {"start": render(slot.start), "end": render(slot.end), "staff": slot.staff} for slot in slots
                 ],
             }
         )
@@ -358,10 +368,7 @@ class CalendarView(OrganizationTimeMixin, OrganizationAPIView):
             staff_ids=data.get("staff"),
             include_cancelled=request.query_params.get("include_cancelled") in ("true", "1"),
         )
-
-        def render(moment: datetime) -> str:
-            return moment.astimezone(tz).isoformat()
-
+        render = _renderer(tz)
         return Response(
             {
                 "from": render(start),
