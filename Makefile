@@ -1,4 +1,4 @@
-# The two commands of the README: `make run` and `make test`.
+# The two commands of the README, `make run` and `make test`, and `make bench`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
@@ -9,7 +9,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install run test lint db-role bench browser
+.PHONY: install run test lint db-role bench browser wrk
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ db-role: install
 browser:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
+# Debian's wrk, the load generator of the benchmarks.
+wrk:
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y --no-install-recommends wrk)
+
 test: install db-role browser
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
@@ -46,3 +50,10 @@ lint: install
 	$(BIN)/ruff check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python bin/audit_requirements.py requirements.txt
+
+# The benchmarks (bench/run.py): SCALE=small (its own database, about 4 minutes on 2
+# cores) or SCALE=large (the issues' sizes); results in bench/results/latest.md.
+SCALE ?= small
+BENCH_ARGS ?=
+bench: install db-role wrk
+	$(BIN)/python bench/run.py --scale $(SCALE) $(BENCH_ARGS)

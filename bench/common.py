@@ -2,25 +2,54 @@
 timed requests from a single client, and percentiles."""
 
 import http.client
+import json
 import os
-import re
+import socket
 import statistics
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://bizbox@127.0.0.1:5432/bizbox_bench")
+BENCH_DATABASE = "bizbox_bench"
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", f"postgres://bizbox@127.0.0.1:5432/{BENCH_DATABASE}")
 ADMIN_DATABASE_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bizbox_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE_URL = f"http://127.0.0.1:{PORT}"
+WRK_REPORT = Path(__file__).resolve().parent / "wrk_report.lua"
 
 
-def production_environment(**extra: str) -> dict[str, str]:
+def on_database(url: str, database: str) -> str:
+    """The same server and role, another database."""
+    return urlparse(url)._replace(path=f"/{database}").geturl()
+
+
+def admin_url(database_url: str) -> str:
+    """The database superuser's address of the same database (COPY and VACUUM need it)."""
+    return on_database(ADMIN_DATABASE_URL, database_name(database_url))
+
+
+def database_name(url: str) -> str:
+    return urlparse(url).path.lstrip("/")
+
+
+def tokens_file(kind: str, database_url: str = DATABASE_URL) -> Path:
+    """Where a generator leaves the tokens and ids of the data it built (``kind`` is ``contacts`` or
+    ``scheduling``): one file per database, so that data sets of two databases never mix. The
+    benchmark database of the per-issue scripts keeps the plain name."""
+    name = database_name(database_url)
+    suffix = "" if name == BENCH_DATABASE else f".{name}"
+    return RESULTS / f"{kind}_tokens{suffix}.json"
+
+
+def production_environment(
+    database_url: str = DATABASE_URL, redis_url: str = REDIS_URL, **extra: str
+) -> dict[str, str]:
     """DEBUG off, PostgreSQL and Redis: the settings production runs with, on loopback."""
     return {
         **os.environ,
@@ -30,8 +59,8 @@ def production_environment(**extra: str) -> dict[str, str]:
         "FIELD_ENCRYPTION_KEY": "bench-field-encryption-key-0123456789abcdef",
         "SECURE_SSL_REDIRECT": "0",
         "SITE_URL": BASE_URL,
-        "DATABASE_URL": DATABASE_URL,
-        "REDIS_URL": REDIS_URL,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
         "LOG_LEVEL": "WARNING",
         **extra,
     }
@@ -48,7 +77,8 @@ def setup_django(env: dict[str, str]) -> None:
 
 
 def prepare_database(env: dict[str, str]) -> None:
-    run([sys.executable, "bin/pg_app_role.py"], {**env, "APP_DATABASE_URL": DATABASE_URL})
+    """The role and the database of ``env``'s DATABASE_URL, created if missing, then migrated."""
+    run([sys.executable, "bin/pg_app_role.py"], {**env, "APP_DATABASE_URL": env["DATABASE_URL"]})
     run([sys.executable, "manage.py", "migrate", "--noinput"], env)
 
 
@@ -62,7 +92,14 @@ def start(command: list[str], env: dict, log_name: str) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def start_web(env: dict, workers: int = 2) -> subprocess.Popen:
+def port_is_free(port: int = PORT) -> bool:
+    """Whether nothing listens on ``port`` yet: a server someone else left there would answer
+    the benchmark's requests instead of ours."""
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def start_web(env: dict, workers: int = 2, log_name: str = "web.log") -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
@@ -75,7 +112,7 @@ def start_web(env: dict, workers: int = 2) -> subprocess.Popen:
         "--access-logfile",
         "-",
     ]
-    return start(command, {**env, "DATABASE_POOL_MAX": "4"}, "web.log")
+    return start(command, {**env, "DATABASE_POOL_MAX": "4"}, log_name)
 
 
 def stop(*processes: subprocess.Popen) -> None:
@@ -85,9 +122,12 @@ def stop(*processes: subprocess.Popen) -> None:
         process.wait(timeout=30)
 
 
-def wait_for_http(url: str, seconds: float = 60) -> None:
+def wait_for_http(url: str, seconds: float = 60, server: subprocess.Popen | None = None) -> None:
+    """Wait for ``url`` to answer; with ``server``, give up at once if that process has ended."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if server is not None and server.poll() is not None:
+            raise RuntimeError(f"the server ended (exit code {server.returncode}) before {url} answered")
         try:
             urllib.request.urlopen(url, timeout=2)
             return
@@ -101,21 +141,23 @@ def wrk(path: str, token: str, seconds: int, connections: int = 8, close: bool =
 
     ``close`` sends ``Connection: close``, so that each request is accepted by whichever
     worker is free: kept-alive connections stay with the gunicorn worker that accepted
-    them, and a run whose connections mostly landed on one worker is served by one core."""
+    them, and a run whose connections mostly landed on one worker is served by one core.
+    Latency percentiles (50, 90, 95, 99, max) are in milliseconds, read from wrk's own
+    histogram by bench/wrk_report.lua; ``non_2xx`` counts answers that were not 2xx or 3xx,
+    ``socket_errors`` connections that failed or timed out."""
     headers = ["-H", f"Authorization: Bearer {token}", *(["-H", "Connection: close"] if close else [])]
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *headers, BASE_URL + path],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(WRK_REPORT), *headers, BASE_URL + path],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    requests = int(re.search(r"(\d+) requests in", output).group(1))
-    latency = dict(re.findall(r"\s+(50|90|99)%\s+([\d.]+\w+)", output))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    report = json.loads(output[output.rindex("WRK_REPORT ") + len("WRK_REPORT ") :])
+    errors = report["errors"]
     return {
-        "requests_per_second": rate,
-        "requests": requests,
-        "latency": latency,
-        "non_2xx": int(errors.group(1)) if errors else 0,
+        "requests_per_second": round(report["requests"] / (report["duration_us"] / 1e6), 1),
+        "requests": report["requests"],
+        "latency_ms": {share: round(micros / 1000, 1) for share, micros in report["latency_us"].items()},
+        "non_2xx": errors["status"],
+        "socket_errors": errors["connect"] + errors["read"] + errors["write"] + errors["timeout"],
     }
 
 

@@ -11,6 +11,9 @@ Rows go in with PostgreSQL COPY as the database superuser (COPY is refused on
 tables under row-level security for everyone else), with the two trigram
 indexes dropped during the load and rebuilt after, then ANALYZE.
 
+The defaults are the large scale of bench/run.py, which calls ``generate`` with
+smaller sizes for its small scale.
+
     .venv/bin/python bench/contacts_generate.py            # the large scale
     .venv/bin/python bench/contacts_generate.py --big 20000 --small 2000 --others 2 --each 2000   # small
 """
@@ -20,6 +23,7 @@ import json
 import random
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -98,9 +102,17 @@ def contact_rows(organization_id: int, count: int, seed: int, vocab) -> iter:
         )  # fmt: skip
 
 
-def organizations(args) -> list[tuple[str, str, int]]:
-    plan = [("Big Plumbing Co", "big-plumbing", args.big), ("Small Salon", "small-salon", args.small)]
-    plan += [(f"Business {n}", f"business-{n}", args.each) for n in range(1, args.others + 1)]
+@dataclass(frozen=True)
+class Sizes:
+    big: int = 1_000_000
+    small: int = 10_000
+    others: int = 20
+    each: int = 50_000
+
+
+def organizations(sizes: Sizes) -> list[tuple[str, str, int]]:
+    plan = [("Big Plumbing Co", "big-plumbing", sizes.big), ("Small Salon", "small-salon", sizes.small)]
+    plan += [(f"Business {n}", f"business-{n}", sizes.each) for n in range(1, sizes.others + 1)]
     return plan
 
 
@@ -141,30 +153,40 @@ def load(admin_url: str, batches: list[tuple[int, int]], vocab) -> float:
     return time.monotonic() - started
 
 
+def generate(database_url: str, sizes: Sizes) -> dict[str, dict]:
+    """Build the organizations and their contacts in the database Django is set up on (the one of
+    ``database_url``); returns each organization's id, token and count by slug, also written to
+    ``common.tokens_file("contacts", database_url)``."""
+    from accounts.tenancy import system_scope
+
+    tokens, batches = {}, []
+    with system_scope():
+        for name, slug, count in organizations(sizes):
+            organization_id, key = ensure_organization(name, slug)
+            tokens[slug] = {"organization_id": organization_id, "token": key, "contacts": count}
+            batches.append((organization_id, count))
+    seconds = load(common.admin_url(database_url), batches, names())
+    total = sum(count for _, count in batches)
+    path = common.tokens_file("contacts", database_url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(tokens, indent=2))
+    print(f"{total:,} contacts in {seconds:.0f} s ({total / seconds:,.0f} rows/s, indexes included)", flush=True)
+    return tokens
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--big", type=int, default=1_000_000)
-    parser.add_argument("--small", type=int, default=10_000)
-    parser.add_argument("--others", type=int, default=20)
-    parser.add_argument("--each", type=int, default=50_000)
+    defaults = Sizes()
+    parser.add_argument("--big", type=int, default=defaults.big)
+    parser.add_argument("--small", type=int, default=defaults.small)
+    parser.add_argument("--others", type=int, default=defaults.others)
+    parser.add_argument("--each", type=int, default=defaults.each)
     args = parser.parse_args()
 
     env = common.production_environment()
     common.prepare_database(env)
     common.setup_django(env)
-    from accounts.tenancy import system_scope
-
-    tokens, batches = {}, []
-    with system_scope():
-        for name, slug, count in organizations(args):
-            organization_id, key = ensure_organization(name, slug)
-            tokens[slug] = {"organization_id": organization_id, "token": key, "contacts": count}
-            batches.append((organization_id, count))
-    seconds = load(common.ADMIN_DATABASE_URL, batches, names())
-    total = sum(count for _, count in batches)
-    common.RESULTS.mkdir(parents=True, exist_ok=True)
-    (common.RESULTS / "contacts_tokens.json").write_text(json.dumps(tokens, indent=2))
-    print(f"{total:,} contacts in {seconds:.0f} s ({total / seconds:,.0f} rows/s, indexes included)")
+    generate(common.DATABASE_URL, Sizes(big=args.big, small=args.small, others=args.others, each=args.each))
     return 0
 
 

@@ -304,7 +304,7 @@ def main() -> int:
     parser.add_argument("--out", default=str(common.RESULTS / "contacts_import_export.json"))
     args = parser.parse_args()
 
-    tokens = json.loads((common.RESULTS / "contacts_tokens.json").read_text())
+    tokens = json.loads(common.tokens_file("contacts").read_text())
     big, small = tokens["big-plumbing"], tokens["small-salon"]
     # The imported file is kept under bench/results, not in the project's media/.
     env = common.production_environment(MEDIA_ROOT=str(common.RESULTS / "media"))

@@ -264,7 +264,7 @@ def main() -> int:
     parser.add_argument("--out", default=str(common.RESULTS / "scheduling_api.json"))
     args = parser.parse_args()
 
-    datasets = json.loads((common.RESULTS / "scheduling_tokens.json").read_text())
+    datasets = json.loads(common.tokens_file("scheduling").read_text())
     env = common.production_environment(BENCH_BASELINES="1")
     common.setup_django(env)
     web = common.start_web(env)
@@ -314,9 +314,9 @@ def print_tables(result: dict) -> None:
     rows = [(f"{name} #{n}", run) for name, runs in calendar["runs"].items() for n, run in enumerate(runs, 1)]
     rows += [(name, row) for name, row in calendar.items() if name.startswith("API, ") or name.startswith("constant")]
     for name, row in rows:
-        latency = row["latency"]
+        latency = row["latency_ms"]
         print(
-            f"| {name} | {row['requests_per_second']:.0f} | {latency.get('50')} | {latency.get('99')} "
+            f"| {name} | {row['requests_per_second']:.0f} | {latency['50']} ms | {latency['99']} ms "
             f"| {row['non_2xx']} | {row['server_cpu_ms_per_request']} ms | {row['server_cores_busy']} "
             f"| {row['cpu_busy_before']} "
             f"| {row['load_average_1m_after']} |"

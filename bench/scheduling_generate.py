@@ -4,7 +4,8 @@ Creates (or refreshes) in the benchmark database two copies of one business,
 "Lakeview Salon" (America/Chicago), side by side:
 
 - ``lakeview-salon`` with ``--bookings`` bookings (20,000 by default),
-- ``lakeview-salon-history`` with ``--history`` bookings (200,000 by default),
+- ``lakeview-salon-history`` with ``--history`` bookings (200,000 by default; none
+  and no second copy with ``--history 0``),
 
 whose bookings from today onwards are the same (same staff hours, same pattern,
 drawn from the same seeds per staff member and day): only the past grows. The
@@ -26,6 +27,9 @@ the system scope; contacts and bookings through PostgreSQL COPY as the
 database superuser (COPY is refused on tables under row-level security for
 everyone else), then VACUUM ANALYZE. Each copy's owner gets an API token, written
 with the ids the benchmark needs to bench/results/scheduling_tokens.json.
+
+The defaults are the large scale of bench/run.py, which calls ``generate`` with
+smaller sizes for its small scale.
 
     .venv/bin/python bench/scheduling_generate.py                       # 20,000 and 200,000
     .venv/bin/python bench/scheduling_generate.py --history 1000000     # a longer history
@@ -121,15 +125,25 @@ class Business:
     seed: int
 
 
-def businesses(args) -> list[Business]:
-    plan = [
-        Business("Lakeview Salon", "lakeview-salon", 10, args.bookings, TIME_ZONE, 1),
-        Business("Lakeview Salon (long history)", "lakeview-salon-history", 10, args.history, TIME_ZONE, 1),
-    ]
+@dataclass(frozen=True)
+class Sizes:
+    bookings: int = 20_000  # of lakeview-salon
+    history: int = 200_000  # of lakeview-salon-history; 0 leaves that copy out
+    contacts: int = 3_000  # clients of each business
+    others: int = 5  # other businesses sharing the tables
+    each: int = 10_000  # bookings of each other business
+
+
+def businesses(sizes: Sizes) -> list[Business]:
+    plan = [Business("Lakeview Salon", "lakeview-salon", 10, sizes.bookings, TIME_ZONE, 1)]
+    if sizes.history:
+        plan.append(
+            Business("Lakeview Salon (long history)", "lakeview-salon-history", 10, sizes.history, TIME_ZONE, 1)
+        )
     zones = ("America/New_York", "America/Denver", "America/Los_Angeles", "America/Chicago")
     plan += [
-        Business(f"Scheduling Business {n}", f"scheduling-business-{n}", 5, args.each, zones[n % len(zones)], 100 + n)
-        for n in range(1, args.others + 1)
+        Business(f"Scheduling Business {n}", f"scheduling-business-{n}", 5, sizes.each, zones[n % len(zones)], 100 + n)
+        for n in range(1, sizes.others + 1)
     ]
     return plan
 
@@ -372,47 +386,66 @@ def window_density(admin_url: str, setup: Setup, now: datetime, days: int = 30) 
     return {"holding_bookings": count, "booked_share": round(booked / working, 2)}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--bookings", type=int, default=20_000, help="bookings of lakeview-salon")
-    parser.add_argument("--history", type=int, default=200_000, help="bookings of lakeview-salon-history")
-    parser.add_argument("--contacts", type=int, default=3_000, help="clients of each business")
-    parser.add_argument("--others", type=int, default=5, help="other businesses sharing the tables")
-    parser.add_argument("--each", type=int, default=10_000, help="bookings of each other business")
-    args = parser.parse_args()
-
-    env = common.production_environment()
-    common.prepare_database(env)
-    common.setup_django(env)
+def generate(database_url: str, sizes: Sizes) -> dict[str, dict]:
+    """Build the businesses and their bookings in the database Django is set up on (the one of
+    ``database_url``); returns what the benchmarks need of each salon by slug, also written to
+    ``common.tokens_file("scheduling", database_url)``."""
     from accounts.tenancy import system_scope
 
+    admin_url = common.admin_url(database_url)
     now = datetime.now(UTC).replace(microsecond=0)
-    plan = businesses(args)
     with system_scope():
-        setups = [(business, ensure_business(business)) for business in plan]
+        setups = [(business, ensure_business(business)) for business in businesses(sizes)]
     started = time.monotonic()
-    loaded = load(common.ADMIN_DATABASE_URL, setups, args.contacts, now)
+    loaded = load(admin_url, setups, sizes.contacts, now)
     seconds = time.monotonic() - started
     total = sum(row["bookings"] for row in loaded.values())
     print(f"{total:,} bookings in {seconds:.0f} s ({total / seconds:,.0f} rows/s, contacts and indexes included)")
 
     datasets = {}
-    for business, setup in setups[:2]:
+    for business, setup in setups:
+        if not business.slug.startswith("lakeview-salon"):
+            continue
         service_id, _ = setup.services[MEASURED_SERVICE]
-        density = window_density(common.ADMIN_DATABASE_URL, setup, now)
+        density = window_density(admin_url, setup, now)
         datasets[business.slug] = {
             "organization_id": setup.organization_id,
             "token": setup.token,
             "time_zone": business.time_zone,
             "bookings": business.bookings,
+            "contacts": sizes.contacts,
             "service_id": service_id,
+            "services": {name: service for name, (service, _) in setup.services.items()},
             "staff_ids": setup.staff_ids,
             "generated_at": now.isoformat(),
             "next_30_days": density,
         }
-        print(f"  {business.slug}: next 30 days {density}")
-    common.RESULTS.mkdir(parents=True, exist_ok=True)
-    (common.RESULTS / "scheduling_tokens.json").write_text(json.dumps(datasets, indent=2))
+        print(f"  {business.slug}: next 30 days {density}", flush=True)
+    path = common.tokens_file("scheduling", database_url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(datasets, indent=2))
+    return datasets
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    defaults = Sizes()
+    parser.add_argument("--bookings", type=int, default=defaults.bookings, help="bookings of lakeview-salon")
+    parser.add_argument(
+        "--history", type=int, default=defaults.history, help="bookings of lakeview-salon-history (0: no such copy)"
+    )
+    parser.add_argument("--contacts", type=int, default=defaults.contacts, help="clients of each business")
+    parser.add_argument("--others", type=int, default=defaults.others, help="other businesses sharing the tables")
+    parser.add_argument("--each", type=int, default=defaults.each, help="bookings of each other business")
+    args = parser.parse_args()
+
+    env = common.production_environment()
+    common.prepare_database(env)
+    common.setup_django(env)
+    sizes = Sizes(
+        bookings=args.bookings, history=args.history, contacts=args.contacts, others=args.others, each=args.each
+    )
+    generate(common.DATABASE_URL, sizes)
     return 0
 
 

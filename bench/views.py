@@ -1,9 +1,10 @@
 """Baselines the benchmarks compare the API with, served only when BENCH_BASELINES is set.
 
 - ``constant``: a constant JSON answer, the machine's ceiling for a Django view.
-- ``contacts_values``: the contact list's query written by hand with ``.values()``
-  and JsonResponse, with the same token check and tenancy, as the
-  serialization baseline for ``GET /api/v1/contacts/``.
+- ``contacts_values``: the contact list's queries (the page's rows with the fields
+  the API shows, then their tags) written by hand with ``.values()`` and
+  JsonResponse, with the same token check and tenancy, as the serialization
+  baseline for ``GET /api/v1/contacts/``.
 - ``scheduling_calendar_values``: the calendar's query (bookings overlapping the
   ``from``/``to`` window, not cancelled, with service, contact and job) written
   by hand the same way, as the baseline for ``GET /api/v1/calendar/``.
@@ -16,21 +17,9 @@ from django.http import HttpRequest, JsonResponse
 from accounts.selectors import api_token_by_key
 from accounts.tenancy import organization_scope
 from crm.models import Contact
+from crm.selectors import CONTACT_VALUE_FIELDS, contact_tag_names
 from scheduling.models import MAX_BOOKING_LENGTH, Booking, BookingStatus
 from scheduling.selectors import CALENDAR_FIELDS
-
-VALUES = (
-    "id",
-    "first_name",
-    "last_name",
-    "company",
-    "email",
-    "phone",
-    "city",
-    "source",
-    "created_at",
-    "last_activity_at",
-)
 
 
 def constant(request: HttpRequest) -> JsonResponse:
@@ -45,8 +34,11 @@ def contacts_values(request: HttpRequest) -> JsonResponse:
         rows = list(
             Contact.objects.filter(organization_id=token.organization_id, deleted_at__isnull=True)
             .order_by("-created_at", "-id")
-            .values(*VALUES)[:50]
-        )
+            .values(*CONTACT_VALUE_FIELDS)[:51]  # one more, as the API's paginator reads
+        )[:50]
+        tags = contact_tag_names(organization=token.organization, contact_ids=[row["id"] for row in rows])
+    for row in rows:
+        row["tags"] = tags.get(row["id"], [])
     return JsonResponse({"results": rows})
 
 

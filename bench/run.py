@@ -1,0 +1,424 @@
+"""The benchmark runner: build a data set at a chosen scale, start the product as production runs
+it, drive each scenario from a separate load generator, and write the results.
+
+    .venv/bin/python bench/run.py --scale small        # what `make bench` runs: about 3 minutes on 2 cores
+    .venv/bin/python bench/run.py --scale large        # the sizes named in the issues
+    .venv/bin/python bench/run.py --only contacts-search,load-mix --seconds 5 --reuse-data
+
+Scales (``SCALES``):
+
+- **small**, in its own database (``bizbox_bench_small``) and Redis db 4, so that it never
+  touches the large data set: 20,000 contacts in one organization among four small ones, and a
+  salon of 10 staff with 2,000 bookings (the next 45 days filled to about half, then about two
+  weeks back) among two smaller businesses; 8 s per scenario, 60 s of load without loss.
+- **large**, in the benchmark database (``bizbox_bench``, ``BENCH_DATABASE_URL``) and Redis db 3:
+  1,000,000 contacts in one organization among 20 of 50,000 (and one of 10,000), and the salon
+  with 20,000 bookings (back about a year and a half) beside a copy with 200,000 and five other
+  businesses of 10,000 (the defaults of ``bench/contacts_generate.py`` and
+  ``bench/scheduling_generate.py``); 30 s per scenario, 5 minutes of load without loss.
+
+The inbox (100,000 threads and 1,000,000 messages in the issue) is a later issue: no threads or
+messages are generated yet, and nothing is served by daphne, whose only use is the inbox's
+websockets. The results say so.
+
+The product runs under gunicorn (``gunicorn.conf.py``: 2 workers of 4 threads, ``DEBUG`` off,
+PostgreSQL and Redis) with the baseline views of ``bench/views.py``. wrk drives each scenario
+(2 threads, 8 connections, ``Connection: close``: see ``common.wrk``); the load without loss
+comes from ``bench/load_mix.py`` in a process of its own. Scenarios (``SCENARIOS``):
+
+- ``ceiling``: a constant JSON view, the machine's ceiling for a Django view (always measured:
+  every row's last ratio is to it);
+- ``contacts-list``: ``GET /api/v1/contacts/`` of the big organization against its hand-written
+  ``.values()`` baseline;
+- ``contacts-search``: a name, a partial phone and a one-letter typo of a real contact;
+- ``calendar-week``: ``GET /api/v1/calendar/`` of next week against its ``.values()`` baseline;
+- ``free-slots``: ``GET /api/v1/availability/slots/`` over 30 days for all 10 staff;
+- ``load-mix``: 16 clients, a steady mix of reads and writes, then the check that every
+  accepted write exists exactly once (``bench/load_mix.py``).
+
+Writes ``bench/results/latest.json`` and ``bench/results/latest.md`` (the table), and exits with
+1 if a scenario had errors or the load without loss check failed.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote, urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common, contacts_api, contacts_generate, load_mix, scheduling_api, scheduling_generate
+
+BIG, SALON = "big-plumbing", "lakeview-salon"
+CLIENTS = 16
+INBOX_LATER = "the inbox is a later issue"
+
+
+@dataclass(frozen=True)
+class Scale:
+    database_suffix: str
+    redis_db: int
+    contacts: contacts_generate.Sizes
+    scheduling: scheduling_generate.Sizes
+    seconds: int  # each wrk scenario
+    mix_seconds: int
+
+
+SCALES = {
+    "small": Scale(
+        database_suffix="_small",
+        redis_db=4,
+        contacts=contacts_generate.Sizes(big=20_000, small=2_000, others=3, each=2_000),
+        scheduling=scheduling_generate.Sizes(bookings=2_000, history=0, contacts=1_000, others=2, each=1_000),
+        seconds=8,
+        mix_seconds=60,
+    ),
+    "large": Scale(
+        database_suffix="",
+        redis_db=int(urlparse(common.REDIS_URL).path.lstrip("/") or 0),
+        contacts=contacts_generate.Sizes(),
+        scheduling=scheduling_generate.Sizes(),
+        seconds=30,
+        mix_seconds=300,
+    ),
+}
+
+
+@dataclass
+class Bench:
+    """What a scenario needs: the server, the data set's tokens and ids, and how long to measure."""
+
+    web: subprocess.Popen
+    contacts: dict
+    salon: dict
+    seconds: int
+    quiet_wait: float
+    now: datetime
+
+    def measure(self, scenario: str, path: str, token: str, baseline: str | None = None) -> dict:
+        common.timed_gets(path, token, 5)  # each must answer 200; warms the worker
+        busy = common.wait_for_quiet(self.quiet_wait) if self.quiet_wait else common.cpu_busy_share(1.0)
+        cpu_before = common.cpu_seconds(self.web)
+        row = common.wrk(path, token, self.seconds, close=True)
+        cpu = common.cpu_seconds(self.web) - cpu_before
+        print(f"  {scenario}: {row['requests_per_second']:,.0f} requests/s", flush=True)
+        return {
+            "scenario": scenario,
+            "path": path,
+            "baseline": baseline,
+            **row,
+            "errors": row["non_2xx"] + row["socket_errors"],
+            "server_cpu_ms_per_request": round(cpu * 1000 / max(1, row["requests"]), 2),
+            "cpu_busy_before": busy,
+        }
+
+
+CEILING = "ceiling: constant JSON view"
+
+
+def ceiling(bench: Bench) -> list[dict]:
+    return [bench.measure(CEILING, "/bench/constant/", bench.contacts["token"])]
+
+
+def contacts_list(bench: Bench) -> list[dict]:
+    size = f"{bench.contacts['contacts']:,} contacts"
+    baseline = f"contacts list: .values() view, {size}"
+    return [
+        bench.measure(baseline, "/bench/contacts-values/", bench.contacts["token"]),
+        bench.measure(f"contacts list: API, {size}", "/api/v1/contacts/", bench.contacts["token"], baseline),
+    ]
+
+
+def contacts_search(bench: Bench) -> list[dict]:
+    terms = contacts_api.search_terms(bench.contacts["organization_id"])
+    return [
+        bench.measure(
+            f"contacts search: {kind} ({term})", f"/api/v1/contacts/?search={quote(term)}", bench.contacts["token"]
+        )
+        for kind, term in terms.items()
+    ]
+
+
+def calendar_week(bench: Bench) -> list[dict]:
+    week = scheduling_api.next_week(bench.salon, bench.now)
+    baseline = "calendar week: .values() view"
+    return [
+        bench.measure(baseline, f"/bench/scheduling-calendar-values/?{week}", bench.salon["token"]),
+        bench.measure("calendar week: API", f"/api/v1/calendar/?{week}", bench.salon["token"], baseline),
+    ]
+
+
+def free_slots(bench: Bench) -> list[dict]:
+    path = scheduling_api.slots_path(bench.salon, bench.now)
+    return [bench.measure("free slots: 30 days, 10 staff", path, bench.salon["token"])]
+
+
+SCENARIOS: dict[str, Callable[[Bench], list[dict]]] = {
+    "ceiling": ceiling,
+    "contacts-list": contacts_list,
+    "contacts-search": contacts_search,
+    "calendar-week": calendar_week,
+    "free-slots": free_slots,
+}
+LOAD_MIX = "load-mix"
+
+
+def load_without_loss(bench: Bench, seconds: int) -> tuple[dict, dict]:
+    """The mix from its own process, then the check in the database; the table's row and the details."""
+    plan = load_mix.plan_for(contacts=bench.contacts, salon=bench.salon, seconds=seconds, clients=CLIENTS)
+    print(f"  load without loss: {CLIENTS} clients for {seconds} s ({plan['run']})", flush=True)
+    busy = common.cpu_busy_share(1.0)
+    cpu_before = common.cpu_seconds(bench.web)
+    driven = load_mix.drive_in_subprocess(plan)
+    cpu = common.cpu_seconds(bench.web) - cpu_before
+    report = load_mix.report(driven, planned=seconds)
+    check = load_mix.check(plan, driven["outcomes"])
+    print(f"  load without loss: {report['requests_per_second']:,.0f} requests/s, check passed: {check['passed']}")
+    row = {
+        "scenario": f"load without loss: {CLIENTS} clients, mixed",
+        "path": "bench/load_mix.py",
+        "baseline": None,
+        "requests_per_second": report["requests_per_second"],
+        "requests": report["requests"],
+        "latency_ms": {str(share): report[f"p{share}_ms"] for share in (50, 95, 99)},
+        "errors": report["errors"],
+        "server_cpu_ms_per_request": round(cpu * 1000 / max(1, report["requests"]), 2),
+        "cpu_busy_before": busy,
+    }
+    return row, {"run": plan["run"], "clients": CLIENTS, **report, "check": check}
+
+
+def with_ratios(rows: list[dict]) -> list[dict]:
+    rates = {row["scenario"]: row["requests_per_second"] for row in rows}
+    ceiling_rate = rates.get(CEILING)
+    for row in rows:
+        baseline = rates.get(row["baseline"]) if row["baseline"] else None
+        row["ratio_to_baseline"] = round(row["requests_per_second"] / baseline, 2) if baseline else None
+        row["ratio_to_ceiling"] = round(row["requests_per_second"] / ceiling_rate, 3) if ceiling_rate else None
+    return rows
+
+
+# The data set ---------------------------------------------------------------------------------
+
+
+def data_set(scale: Scale, database_url: str, reuse: bool) -> dict:
+    """Generate the scale's data (or read what the generators wrote last, with ``reuse``)."""
+    files = {kind: common.tokens_file(kind, database_url) for kind in ("contacts", "scheduling")}
+    if reuse and all(path.exists() for path in files.values()):
+        print(f"Reusing the data set of {common.database_name(database_url)}", flush=True)
+        return {kind: json.loads(path.read_text()) for kind, path in files.items()}
+    print(f"Generating the data set in {common.database_name(database_url)}", flush=True)
+    return {
+        "contacts": contacts_generate.generate(database_url, scale.contacts),
+        "scheduling": scheduling_generate.generate(database_url, scale.scheduling),
+    }
+
+
+# Results --------------------------------------------------------------------------------------
+
+
+def cell(value, unit: str = "") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float) and unit == "":
+        return f"{value:g}"
+    return f"{value:,}{unit}" if isinstance(value, int) else f"{value}{unit}"
+
+
+def markdown(result: dict) -> str:
+    machine = result["machine"]
+    lines = [
+        f"# Benchmarks, {result['scale']} scale, {result['date']}",
+        "",
+        f"{machine['cores']} cores, {machine['memory_gib']} GiB; `{result['command']}`; "
+        f"{result['seconds_per_scenario']} s per scenario (wrk, 2 threads, 8 connections); "
+        f"whole run {result['run_seconds']:.0f} s.",
+        "",
+        "Data: " + "; ".join(f"{name}: {value}" for name, value in result["data"].items()) + ".",
+        "",
+        "| scenario | requests/s | p50 | p95 | p99 | errors | ratio to baseline | ratio to ceiling | CPU busy before |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in result["rows"]:
+        latency = row["latency_ms"]
+        lines.append(
+            f"| {row['scenario']} | {row['requests_per_second']:,.0f} | {cell(latency['50'], ' ms')} "
+            f"| {cell(latency['95'], ' ms')} | {cell(latency['99'], ' ms')} | {row['errors']} "
+            f"| {cell(row['ratio_to_baseline'])} | {cell(row['ratio_to_ceiling'])} | {row['cpu_busy_before']} |"
+        )
+    mix = result.get("load_without_loss")
+    if mix:
+        lines += ["", *mix_markdown(mix)]
+    lines += [
+        "",
+        "Not measured yet: " + "; ".join(f"{name} ({why})" for name, why in result["not_measured"].items()) + ".",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def mix_markdown(mix: dict) -> list[str]:
+    check = mix["check"]
+    lines = [
+        f"## Load without loss ({mix['run']})",
+        "",
+        f"{mix['clients']} clients for {mix['seconds']} s: {mix['requests']:,} requests, "
+        f"{mix['requests_per_second']} a second, {mix['errors']} errors; booking conflicts (409, expected when "
+        f"two clients pick the same time): {mix['booking_conflicts']}; the load generator used "
+        f"{mix['load_generator_cpu_seconds']} s of CPU. "
+        f"Check: **{'passed' if check['passed'] else 'FAILED'}**.",
+        "",
+        "| write | sent | accepted (201) | refused | unanswered | rows | missing | duplicated | wrong id "
+        "| refused but present | never sent |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, write in check["writes"].items():
+        statuses = ", ".join(f"{status}: {count}" for status, count in write["refused_by_status"].items())
+        refused = f"{write['refused']} ({statuses})" if write["refused"] else "0"
+        problems = " | ".join(str(len(write[key])) for key in load_mix.PROBLEMS)
+        lines.append(
+            f"| {name} | {write['sent']} | {write['accepted']} | {refused} | {write['unanswered']} "
+            f"| {write['rows']} | {problems} |"
+        )
+    replays = check["replays"]
+    lines += [
+        "",
+        f"Idempotent replays (same key, same body): {replays['sent']} sent, "
+        f"{len(replays['not_the_first_answer'])} not answered with the first answer.",
+        "",
+        "| request | requests | p50 | p95 | p99 | errors | answers |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, row in mix["per_request"].items():
+        answers = ", ".join(f"{status}: {count}" for status, count in sorted(row["statuses"].items()))
+        lines.append(
+            f"| {name} | {row['requests']:,} | {cell(row['p50_ms'], ' ms')} | {cell(row['p95_ms'], ' ms')} "
+            f"| {cell(row['p99_ms'], ' ms')} | {row['errors']} | {answers} |"
+        )
+    lines += ["", "| seconds | requests/s | p50 | p95 | p99 | errors |", "|---|---|---|---|---|---|"]
+    for row in mix["per_interval"]:
+        lines.append(
+            f"| {row['from_s']}-{row['to_s']} | {cell(row['requests_per_second'])} | {cell(row['p50_ms'], ' ms')} "
+            f"| {cell(row['p95_ms'], ' ms')} | {cell(row['p99_ms'], ' ms')} | {row['errors']} |"
+        )
+    return lines
+
+
+def data_description(data: dict, scale: Scale) -> dict[str, str]:
+    contacts, salon = data["contacts"], data["scheduling"][SALON]
+    others = [count["contacts"] for slug, count in contacts.items() if slug != BIG]
+    return {
+        "contacts": f"{contacts[BIG]['contacts']:,} in one organization among {len(others)} others "
+        f"({sum(others):,} in all)",
+        "bookings": f"{salon['bookings']:,} of a salon with {len(salon['staff_ids'])} staff, among "
+        f"{scale.scheduling.others} other businesses of {scale.scheduling.each:,}"
+        + (f" and a copy with {scale.scheduling.history:,}" if scale.scheduling.history else ""),
+        "inbox threads and messages": f"none ({INBOX_LATER})",
+    }
+
+
+# Main -----------------------------------------------------------------------------------------
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", choices=SCALES, default="small")
+    parser.add_argument("--seconds", type=int, help="length of each wrk scenario (default: the scale's)")
+    parser.add_argument("--mix-seconds", type=int, help="length of the load without loss (default: the scale's)")
+    parser.add_argument(
+        "--only",
+        type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
+        default=[*SCENARIOS, LOAD_MIX],
+        help=f"comma-separated scenarios among {', '.join([*SCENARIOS, LOAD_MIX])} (the ceiling always runs)",
+    )
+    parser.add_argument(
+        "--database", help="database name (default: bizbox_bench_small for small, bizbox_bench for large)"
+    )
+    parser.add_argument("--reuse-data", action="store_true", help="use the data set generated last in that database")
+    parser.add_argument(
+        "--quiet-wait", type=float, default=0, help="seconds to wait for idle CPUs before each scenario (default 0)"
+    )
+    args = parser.parse_args()
+    unknown = set(args.only) - {*SCENARIOS, LOAD_MIX}
+    if unknown:
+        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    return args
+
+
+def main() -> int:
+    args = arguments()
+    scale = SCALES[args.scale]
+    started = time.monotonic()
+    database = args.database or common.database_name(common.DATABASE_URL) + scale.database_suffix
+    database_url = common.on_database(common.DATABASE_URL, database)
+    redis_url = urlparse(common.REDIS_URL)._replace(path=f"/{scale.redis_db}").geturl()
+    if not common.port_is_free():
+        print(f"Port {common.PORT} is taken (another benchmark's server?); choose another with BENCH_PORT.")
+        return 2
+    env = common.production_environment(database_url=database_url, redis_url=redis_url, BENCH_BASELINES="1")
+    print(f"Preparing {database} (role, database, migrations)", flush=True)
+    common.prepare_database(env)
+    common.setup_django(env)
+    load_mix.writes_delete()  # what an interrupted run may have left
+    data = data_set(scale, database_url, args.reuse_data)
+    prepared = time.monotonic()
+
+    seconds = args.seconds or scale.seconds
+    chosen = ["ceiling", *(name for name in SCENARIOS if name in args.only and name != "ceiling")]
+    web = common.start_web(env, log_name="run_web.log")
+    rows, mix = [], None
+    try:
+        common.wait_for_http(common.BASE_URL + "/bench/constant/", server=web)
+        bench = Bench(
+            web, data["contacts"][BIG], data["scheduling"][SALON], seconds, args.quiet_wait, datetime.now(UTC)
+        )
+        print(f"Measuring {', '.join(chosen)}", flush=True)
+        for name in chosen:
+            rows += SCENARIOS[name](bench)
+        if LOAD_MIX in args.only:
+            row, mix = load_without_loss(bench, args.mix_seconds or scale.mix_seconds)
+            rows.append(row)
+    finally:
+        common.stop(web)
+    if mix is not None:
+        load_mix.writes_delete()  # leave the data set as generated
+
+    result = {
+        "date": time.strftime("%Y-%m-%d"),
+        "scale": args.scale,
+        "command": "bench/run.py " + " ".join(sys.argv[1:]) if sys.argv[1:] else "bench/run.py",
+        "machine": common.machine(),
+        "database": database,
+        "redis": redis_url,
+        "sizes": {"contacts": asdict(scale.contacts), "scheduling": asdict(scale.scheduling)},
+        "data": data_description(data, scale),
+        "seconds_per_scenario": seconds,
+        "rows": with_ratios(rows),
+        "load_without_loss": mix,
+        "not_measured": {**load_mix.NOT_YET_MEASURED, "websockets under daphne": INBOX_LATER},
+        "preparation_seconds": round(prepared - started, 1),
+        "run_seconds": round(time.monotonic() - started, 1),
+        "load_average_1m_after": round(os.getloadavg()[0], 2),
+    }
+    common.RESULTS.mkdir(parents=True, exist_ok=True)
+    (common.RESULTS / "latest.json").write_text(json.dumps(result, indent=2, default=str))
+    table = markdown(result)
+    (common.RESULTS / "latest.md").write_text(table)
+    print("\n" + table)
+    failed = [row["scenario"] for row in rows if row["errors"]]
+    if mix is not None and not mix["check"]["passed"]:
+        failed.append("load without loss: check failed")
+    if failed:
+        print("Failed: " + "; ".join(failed))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
