@@ -25,6 +25,10 @@ TEXT_FIELDS = {
     "postal_code": 20,
 }
 MAX_ADDRESSES = 10
+# Checked on every imported row: sets built once.
+_COUNTRIES = frozenset(code for code, _ in validators.COUNTRY_CHOICES)
+_SOURCES = frozenset(ContactSource.values)
+_CHANNELS = frozenset(ConsentChannel.values)
 
 
 def _entries(value: Any, field: str) -> list[dict[str, str]]:
@@ -111,7 +115,7 @@ def clean_consent(value: Any, *, previous: dict | None = None) -> dict[str, dict
         return dict(previous or {})
     if not isinstance(value, dict):
         raise ValidationError("Consent is an object per channel.")
-    unknown = sorted(set(value) - set(ConsentChannel.values))
+    unknown = sorted(set(value) - _CHANNELS)
     if unknown:
         raise ValidationError(f"Unknown channels: {', '.join(unknown)}.")
     consent = dict(previous or {})
@@ -192,13 +196,13 @@ def _text(value: Any, length: int) -> str:
 
 def _country(value: Any) -> str:
     code = str(value or "").strip().upper()
-    if code and code not in dict(validators.COUNTRY_CHOICES):
+    if code and code not in _COUNTRIES:
         raise ValidationError(f"“{code}” is not an ISO 3166 country code such as US.")
     return code
 
 
 def _source(value: Any) -> str:
-    if value not in ContactSource.values:
+    if value not in _SOURCES:
         raise ValidationError(f"Source is one of {', '.join(ContactSource.values)}.")
     return value
 
