@@ -157,64 +157,46 @@ def celery_worker_process(transactional_db, tmp_path, worker_env):
 
     Its queue is unique so that parallel test processes never take each other's tasks.
     """
-    import os
-    import subprocess
-    import sys
     import uuid
 
     from config.celery import app
+    from config.tests.processes import celery_worker
 
     queue = f"test-{uuid.uuid4().hex[:10]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "CELERY_TASK_DEFAULT_QUEUE": queue,  # tasks the worker enqueues stay with it
-        "DEBUG": "1",
-        **worker_env,
-    }
-    log = (tmp_path / "worker.log").open("w")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--queues", queue,
-         "--hostname", f"{queue}@localhost", "--without-gossip", "--without-mingle",
-         "--include", "config.tests.worker_tasks", "--loglevel", "INFO"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
     saved = app.conf.task_default_queue, app.conf.task_always_eager
     app.conf.task_default_queue, app.conf.task_always_eager = queue, False
     try:
-        _wait_for_worker(app, f"{queue}@localhost", worker, tmp_path / "worker.log")
-        yield worker
+        with celery_worker(queue=queue, log_path=tmp_path / "worker.log", env=worker_env) as worker:
+            yield worker
     finally:
         app.conf.task_default_queue, app.conf.task_always_eager = saved
-        worker.terminate()
-        worker.wait(timeout=20)
-        log.close()
-
-
-def _test_database_url() -> str:
-    """The test database as a URL, for a process of the product started by a test."""
-    from django.db import connection
-
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
-def server_process(transactional_db, tmp_path) -> str:
+def server_env() -> dict[str, str]:
+    """Extra environment for the server process; tests override it."""
+    return {}
+
+
+@pytest.fixture
+def server_process(transactional_db, tmp_path, server_env) -> str:
     """The product under gunicorn, as in production, on this test's database; yields its base URL."""
     import os
-    import socket
     import subprocess
     import sys
     import time
     import urllib.request
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "DEBUG": "1", "GUNICORN_BIND": f"127.0.0.1:{port}"}
+    from config.tests.processes import database_url, free_port, stop_process
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DEBUG": "1",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        **server_env,
+    }
     log_path = tmp_path / "server.log"
     log = log_path.open("w")
     server = subprocess.Popen(
@@ -235,21 +217,8 @@ def server_process(transactional_db, tmp_path) -> str:
                 time.sleep(0.3)
         yield base
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_process(server, timeout=30)
         log.close()
-
-
-def _wait_for_worker(app, name: str, worker, log_path) -> None:
-    import time
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if worker.poll() is not None:
-            raise RuntimeError(f"The Celery worker exited:\n{log_path.read_text()}")
-        if app.control.ping(destination=[name], timeout=0.5):
-            return
-    raise RuntimeError(f"The Celery worker did not answer in time:\n{log_path.read_text()}")
 
 
 @pytest.fixture

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that queries the database (sessions, tenancy).
+    "config.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -114,9 +116,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"]["options"] = (
         "-c pg_trgm.word_similarity_threshold=0.4 -c pg_trgm.similarity_threshold=0.3"
     )
-    if env.bool("DATABASE_POOL", default=True):
-        # psycopg's pool keeps connections open across requests; it and
-        # CONN_MAX_AGE exclude each other.
+    # Persistent connections by default: each server thread keeps its own for CONN_MAX_AGE
+    # seconds. psycopg's pool (DATABASE_POOL=1) bounds them per process instead, but costs
+    # about a millisecond of CPU a request to hand out and check, and after the database
+    # drops its connections it backs off for seconds before it has good ones again.
+    if env.bool("DATABASE_POOL", default=False):
+        # The pool and CONN_MAX_AGE exclude each other.
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN", default=1),
             "max_size": env.int("DATABASE_POOL_MAX", default=10),
@@ -124,7 +129,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A connection kept from before is checked before it serves a request (the
+    # pool checks it as it hands it out): one the database dropped, in a restart
+    # or a failover, is replaced instead of failing the request.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USES_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -207,7 +215,19 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task taken by a worker that then died (killed, out of memory, its machine
+# gone), or whose acknowledgement was lost with its Redis connection, goes back
+# to the queue this long after it was taken. It must exceed the longest task and
+# the longest retry delay, or a task still running or waiting for its retry is
+# handed to a second worker.
+_visibility_timeout = env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _visibility_timeout,
+    # Workers look for such tasks every 10 s (or sooner with a shorter timeout);
+    # kombu's default looks only every tenth time, about every 100 s.
+    "unacked_restore_interval": min(10, _visibility_timeout),
+    "unacked_restore_throttle": 1,
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic work; beat copies these into django-celery-beat's tables, where the admin can change them.

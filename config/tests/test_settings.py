@@ -59,12 +59,14 @@ def test_unset_means_the_embedded_default():
 def test_set_means_the_real_services():
     result = _settings(
         PRODUCTION,
-        "s.DATABASES['default']['ENGINE'], 'pool' in s.DATABASES['default']['OPTIONS'], s.CELERY_BROKER_URL, s.CELERY_TASK_ALWAYS_EAGER, s.CACHES['default']['BACKEND'], s.CHANNEL_LAYERS['default']['BACKEND']",
+        "s.DATABASES['default']['ENGINE'], 'pool' in s.DATABASES['default']['OPTIONS'], s.DATABASES['default']['CONN_MAX_AGE'], s.DATABASES['default']['CONN_HEALTH_CHECKS'], s.CELERY_BROKER_URL, s.CELERY_TASK_ALWAYS_EAGER, s.CACHES['default']['BACKEND'], s.CHANNEL_LAYERS['default']['BACKEND']",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(
         (
             "django.db.backends.postgresql",
+            False,  # persistent connections, checked before each request reuses them
+            60,
             True,
             "redis://cache.internal:6379/0",
             False,

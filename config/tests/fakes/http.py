@@ -27,6 +27,8 @@ class FakeServer(ABC):
     def __init__(self):
         self.requests: list[Request] = []
         self.lock = threading.Lock()
+        self._held_from: int | None = None
+        self._released = threading.Event()
         self._fail: list[int] = []
         server = self
 
@@ -67,8 +69,17 @@ class FakeServer(ABC):
         return self
 
     def stop(self) -> None:
+        self.release()
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def hold(self, *, from_request: int) -> None:
+        """Keep the answer to request number ``from_request`` and later ones until ``release()``:
+        their senders wait in the middle of the call, where a test can stop something else."""
+        self._held_from = from_request
+
+    def release(self) -> None:
+        self._released.set()
 
     def fail_next(self, count: int, status: int = 500) -> None:
         """Answer the next ``count`` requests with ``status``, as an outage would."""
@@ -78,7 +89,10 @@ class FakeServer(ABC):
     def _dispatch(self, request: Request) -> tuple[int, object]:
         with self.lock:
             self.requests.append(request)
+            number = len(self.requests)
             failure = self._fail.pop(0) if self._fail else None
+        if self._held_from is not None and number >= self._held_from:
+            self._released.wait(timeout=60)
         if failure is not None:
             return failure, self.failure_body(failure)
         return self.handle(request)
