@@ -315,7 +315,7 @@ def data_description(data: dict, scale: Scale) -> dict[str, str]:
     others = [count["contacts"] for slug, count in contacts.items() if slug != BIG]
     return {
         "contacts": f"{contacts[BIG]['contacts']:,} in one organization among {len(others)} others "
-        f"({sum(others):,} in all)",
+        f"({contacts[BIG]['contacts'] + sum(others):,} in all)",
         "bookings": f"{salon['bookings']:,} of a salon with {len(salon['staff_ids'])} staff, among "
         f"{scale.scheduling.others} other businesses of {scale.scheduling.each:,}"
         + (f" and a copy with {scale.scheduling.history:,}" if scale.scheduling.history else ""),
