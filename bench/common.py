@@ -62,6 +62,8 @@ def production_environment(
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "LOG_LEVEL": "WARNING",
+        # Uploads (an import's file) stay under bench/results, never in the project's media/.
+        "MEDIA_ROOT": str(RESULTS / "media"),
         **extra,
     }
 
@@ -90,6 +92,14 @@ def start(command: list[str], env: dict, log_name: str) -> subprocess.Popen:
     RESULTS.mkdir(parents=True, exist_ok=True)
     log = (RESULTS / log_name).open("w")
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def start_worker(env: dict, log_name: str = "worker.log") -> subprocess.Popen:
+    """One Celery worker process of concurrency 1, as production runs it. ``--purge`` drops tasks
+    left in the queue by earlier work (the load mix's jobs enqueue some with no worker running),
+    so that the worker only runs what the scenario sends it; give it about 3 s to connect."""
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-c", "1", "--purge", "--loglevel", "WARNING"]
+    return start(command, env, log_name)
 
 
 def port_is_free(port: int = PORT) -> bool:

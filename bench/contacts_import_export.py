@@ -2,11 +2,13 @@
 
 1. Import: writes a CSV of ``--rows`` contacts (names, emails, US phones in mixed formats, companies,
    cities, tags on some rows, a few rows repeating an earlier row's email) to bench/results/, creates a
-   fresh organization ("import-bench", an earlier one deleted first) and runs the product's importer as
-   a worker does (``crm.imports.contact_import_run`` in the organization's scope, in this process).
-   Beside it, PostgreSQL COPY of the same file into an unlogged table of text columns: the ceiling.
+   fresh organization ("import-bench", deleted again afterwards), uploads and starts the import as the
+   API does, and a Celery worker process runs it (``crm.imports.contact_import_run``). Beside it,
+   PostgreSQL COPY of the same file into an unlogged table of text columns: the ceiling.
+   ``measure_import`` does it all; bench/run.py's ``contacts-import`` scenario calls it too.
 2. Export: starts gunicorn with one worker (DEBUG off), streams ``GET /api/v1/contacts/export/`` of the
-   1M-contact organization to nowhere, and samples the worker's RSS every 0.2 s.
+   1M-contact organization to nowhere, and samples the worker's RSS every 0.2 s (``run_export``, also
+   bench/run.py's ``contacts-export``).
 
 Needs the data of bench/contacts_generate.py (and its bench/results/contacts_tokens.json).
 
@@ -17,7 +19,6 @@ import argparse
 import csv
 import http.client
 import json
-import os
 import random
 import statistics
 import sys
@@ -35,6 +36,9 @@ HEADER = ["First name", "Last name", "Email", "Phone", "Company", "City", "Tags"
 COPY_TABLE = "bench_copy_target"
 TAGS = ("VIP", "Newsletter", "Spring promo", "Referral", "Commercial", "Lead")
 SAMPLE_SECONDS = 0.2
+DUPLICATES = 0.02  # share of the file's rows repeating an earlier row's email
+TARGET_ROWS_PER_SECOND = 5_000  # the issue's target for the importer
+TARGET_EXPORT_MB_ABOVE_IDLE = 50  # the issue's target for the export worker's memory
 
 
 # -- Import ------------------------------------------------------------------------------------------------------
@@ -77,17 +81,30 @@ def write_csv(path: Path, rows: int, duplicates: float, seed: int = 11) -> int:
     return repeated
 
 
-def fresh_organization():
-    from accounts import services
-    from accounts.models import Organization, User
+def organization_delete() -> None:
+    """Remove the import organization of an earlier run, its contacts and its uploaded files."""
+    from accounts.models import Organization
     from accounts.tenancy import system_scope
+    from crm.models import ContactImport
 
     with system_scope():
         earlier = Organization.objects.filter(slug=SLUG).first()
-        if earlier is not None:
-            started = time.monotonic()
-            earlier.delete()
-            print(f"  deleted the earlier {SLUG} organization ({time.monotonic() - started:.1f} s)", flush=True)
+        if earlier is None:
+            return
+        started = time.monotonic()
+        for contact_import in ContactImport.objects.filter(organization=earlier):
+            contact_import.file.delete(save=False)
+        earlier.delete()
+    print(f"  deleted the {SLUG} organization ({time.monotonic() - started:.1f} s)", flush=True)
+
+
+def fresh_organization():
+    from accounts import services
+    from accounts.models import User
+    from accounts.tenancy import system_scope
+
+    organization_delete()
+    with system_scope():
         owner, _ = User.objects.get_or_create(email=f"owner@{SLUG}.example")
         organization = services.organization_create(
             name="Import Bench", slug=SLUG, owner=owner, timezone="America/Chicago"
@@ -107,7 +124,7 @@ def _finished(import_id: int, timeout: float = 600):
     raise RuntimeError("the import did not finish")
 
 
-def run_importer(path: Path) -> dict:
+def run_importer(env: dict, path: Path) -> dict:
     from django.core.files import File
 
     from accounts.tenancy import organization_scope
@@ -122,11 +139,7 @@ def run_importer(path: Path) -> dict:
             )
         upload_seconds = time.perf_counter() - started
     # Started as the API starts it: a Celery worker process picks the run up.
-    worker = common.start(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-c", "1", "--loglevel", "WARNING"],
-        common.production_environment(MEDIA_ROOT=os.environ["MEDIA_ROOT"]),
-        "import_worker.log",
-    )
+    worker = common.start_worker(env, "import_worker.log")
     try:
         time.sleep(3)  # the worker connects to Redis
         with organization_scope(organization.id):
@@ -154,11 +167,11 @@ def run_importer(path: Path) -> dict:
     }
 
 
-def run_copy(path: Path) -> dict:
+def run_copy(path: Path, database_url: str) -> dict:
     import psycopg
 
     columns = ", ".join(f"{name.lower().replace(' ', '_')} text" for name in HEADER)
-    with psycopg.connect(common.ADMIN_DATABASE_URL, autocommit=True) as connection:
+    with psycopg.connect(common.admin_url(database_url), autocommit=True) as connection:
         connection.execute(f"DROP TABLE IF EXISTS {COPY_TABLE}")
         connection.execute(f"CREATE UNLOGGED TABLE {COPY_TABLE} ({columns})")
         try:
@@ -175,6 +188,36 @@ def run_copy(path: Path) -> dict:
         finally:
             connection.execute(f"DROP TABLE IF EXISTS {COPY_TABLE}")
     return {"rows": rows, "seconds": round(seconds, 3), "rows_per_second": round(rows / seconds)}
+
+
+def measure_import(env: dict, rows: int, duplicates: float = DUPLICATES) -> dict:
+    """The file written, the importer run in a worker, COPY of the same file, and the import
+    organization deleted afterwards. ``errors`` counts rows of the (valid) file that failed or were
+    not accounted for, at least 1 if the import did not complete."""
+    path = common.RESULTS / f"contacts_import_{rows}.csv"
+    repeated = write_csv(path, rows, duplicates)
+    print(f"  {path.name}: {rows:,} rows, {repeated:,} repeating an earlier email", flush=True)
+    try:
+        importer = run_importer(env, path)
+    finally:
+        organization_delete()  # so that the next run starts alike and the data set stays as generated
+    print(f"  importer: {importer['seconds']} s, {importer['rows_per_second']:,} rows/s", flush=True)
+    copy = run_copy(path, env["DATABASE_URL"])
+    unaccounted = rows - importer["created"] - importer["skipped"] - importer["failed"]
+    errors = importer["failed"] + max(0, unaccounted)
+    if importer["status"] != "completed":
+        errors = max(1, errors)
+    return {
+        "file": str(path.relative_to(common.ROOT)),
+        "file_bytes": path.stat().st_size,
+        "rows": rows,
+        "rows_repeating_an_email": repeated,
+        "importer": importer,
+        "copy": copy,
+        "copy_over_importer": round(copy["rows_per_second"] / importer["rows_per_second"], 1),
+        "target_rows_per_second": TARGET_ROWS_PER_SECOND,
+        "errors": errors,
+    }
 
 
 # -- Export ------------------------------------------------------------------------------------------------------
@@ -254,7 +297,7 @@ def run_export(env: dict, big: dict, small: dict) -> dict:
         workers = children(web.pid)
         assert len(workers) == 1, f"expected one gunicorn worker, found {workers}"
         worker = workers[0]
-        # Warm the worker: the list, and a whole export of the 10k organization.
+        # Warm the worker: the list, and a whole export of the small organization.
         get("/api/v1/contacts/", big["token"])
         small_status, small_bytes, _ = get("/api/v1/contacts/export/", small["token"])
         time.sleep(1)
@@ -274,7 +317,8 @@ def run_export(env: dict, big: dict, small: dict) -> dict:
     timed_out = "WORKER TIMEOUT" in log.read_text()
     peak_mb = max(during)
     return {
-        "warm_up_export_10k": {"status": small_status, "bytes": small_bytes},
+        "contacts": big["contacts"],
+        "warm_up_export_small": {"status": small_status, "bytes": small_bytes},
         "gunicorn_arguments": env.get("GUNICORN_CMD_ARGS", ""),
         "status": status,
         "complete": whole,
@@ -288,6 +332,8 @@ def run_export(env: dict, big: dict, small: dict) -> dict:
         "worker_rss_peak_above_idle_mb": round(peak_mb - idle_mb, 1),
         "worker_rss_after_mb": round(after_mb, 1) if after_mb is not None else None,
         "samples": len(during),
+        "target_peak_above_idle_mb": TARGET_EXPORT_MB_ABOVE_IDLE,
+        "errors": 0 if status == 200 and whole and not timed_out else 1,
     }
 
 
@@ -297,7 +343,7 @@ def run_export(env: dict, big: dict, small: dict) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--duplicates", type=float, default=0.02, help="share of rows repeating an earlier email")
+    parser.add_argument("--duplicates", type=float, default=DUPLICATES, help="share of rows repeating an earlier email")
     parser.add_argument("--export-timeout", type=int, default=600, help="gunicorn --timeout of the second export")
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--skip-export", action="store_true")
@@ -306,36 +352,21 @@ def main() -> int:
 
     tokens = json.loads(common.tokens_file("contacts").read_text())
     big, small = tokens["big-plumbing"], tokens["small-salon"]
-    # The imported file is kept under bench/results, not in the project's media/.
-    env = common.production_environment(MEDIA_ROOT=str(common.RESULTS / "media"))
+    env = common.production_environment()
     common.prepare_database(env)  # the import tables, if the database predates them
     common.setup_django(env)
     command = "bench/contacts_import_export.py" + (f" --rows {args.rows}" if args.rows != 100_000 else "")
     result = {"date": time.strftime("%Y-%m-%d"), "machine": common.machine(), "command": command}
 
     if not args.skip_import:
-        path = common.RESULTS / f"contacts_import_{args.rows}.csv"
-        repeated = write_csv(path, args.rows, args.duplicates)
-        print(f"  {path.name}: {args.rows:,} rows, {repeated:,} repeating an earlier email", flush=True)
-        importer = run_importer(path)
-        print(f"  importer: {importer['seconds']} s", flush=True)
-        copy = run_copy(path)
-        result["import"] = {
-            "file": str(path.relative_to(common.ROOT)),
-            "file_bytes": path.stat().st_size,
-            "rows": args.rows,
-            "rows_repeating_an_email": repeated,
-            "importer": importer,
-            "copy": copy,
-            "copy_over_importer": round(copy["rows_per_second"] / importer["rows_per_second"], 1),
-        }
+        result["import"] = measure_import(env, args.rows, args.duplicates)
     if not args.skip_export:
         # As production starts it (`gunicorn config.wsgi`: sync workers, 30 s timeout), then with a
         # timeout long enough for the whole file.
-        result["export"] = {"contacts": big["contacts"], **run_export(env, big, small)}
+        result["export"] = run_export(env, big, small)
         print(f"  export, default timeout: {result['export']['seconds']} s", flush=True)
         long = {**env, "GUNICORN_CMD_ARGS": f"--timeout {args.export_timeout}"}
-        result["export_long_timeout"] = {"contacts": big["contacts"], **run_export(long, big, small)}
+        result["export_long_timeout"] = run_export(long, big, small)
 
     Path(args.out).write_text(json.dumps(result, indent=2))
     print_table(result)

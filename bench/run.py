@@ -1,7 +1,7 @@
 """The benchmark runner: build a data set at a chosen scale, start the product as production runs
 it, drive each scenario from a separate load generator, and write the results.
 
-    .venv/bin/python bench/run.py --scale small        # what `make bench` runs: about 3 minutes on 2 cores
+    .venv/bin/python bench/run.py --scale small        # what `make bench` runs: about 3.5 minutes on 2 cores
     .venv/bin/python bench/run.py --scale large        # the sizes named in the issues
     .venv/bin/python bench/run.py --only contacts-search,load-mix --seconds 5 --reuse-data
 
@@ -36,6 +36,18 @@ comes from ``bench/load_mix.py`` in a process of its own. Scenarios (``SCENARIOS
 - ``load-mix``: 16 clients, a steady mix of reads and writes, then the check that every
   accepted write exists exactly once (``bench/load_mix.py``).
 
+Then, with the runner's gunicorn stopped, the scenarios that start processes of their own
+(``ALONE``), through the functions the per-issue scripts' command lines call:
+
+- ``contacts-import``: the scale's CSV (10,000 rows small, 100,000 large) through the importer in
+  a Celery worker, in rows/s, against PostgreSQL COPY of the same file
+  (``contacts_import_export.measure_import``);
+- ``contacts-export``: the big organization's export streamed from gunicorn with one worker, its
+  rows/s and the worker's peak RSS above idle (``contacts_import_export.run_export``);
+- ``checkout-webhooks``: signed Stripe checkouts (30 small, 200 large, 5 a second) against fake
+  Stripe and email services: webhook response, POST to account, POST to email
+  (``checkout_webhooks.measure``).
+
 Writes ``bench/results/latest.json`` and ``bench/results/latest.md`` (the table), and exits with
 1 if a scenario had errors or the load without loss check failed.
 """
@@ -46,6 +58,7 @@ import os
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -54,7 +67,16 @@ from urllib.parse import quote, urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common, contacts_api, contacts_generate, load_mix, scheduling_api, scheduling_generate
+from bench import (
+    checkout_webhooks,
+    common,
+    contacts_api,
+    contacts_generate,
+    contacts_import_export,
+    load_mix,
+    scheduling_api,
+    scheduling_generate,
+)
 
 BIG, SALON = "big-plumbing", "lakeview-salon"
 CLIENTS = 16
@@ -69,6 +91,9 @@ class Scale:
     scheduling: scheduling_generate.Sizes
     seconds: int  # each wrk scenario
     mix_seconds: int
+    import_rows: int
+    checkouts: int
+    checkout_rate: float  # checkouts a second
 
 
 SCALES = {
@@ -79,6 +104,9 @@ SCALES = {
         scheduling=scheduling_generate.Sizes(bookings=2_000, history=0, contacts=1_000, others=2, each=1_000),
         seconds=8,
         mix_seconds=60,
+        import_rows=10_000,
+        checkouts=30,
+        checkout_rate=5.0,
     ),
     "large": Scale(
         database_suffix="",
@@ -87,6 +115,9 @@ SCALES = {
         scheduling=scheduling_generate.Sizes(),
         seconds=30,
         mix_seconds=300,
+        import_rows=100_000,
+        checkouts=200,
+        checkout_rate=5.0,
     ),
 }
 
@@ -195,14 +226,161 @@ def load_without_loss(bench: Bench, seconds: int) -> tuple[dict, dict]:
     return row, {"run": plan["run"], "clients": CLIENTS, **report, "check": check}
 
 
+def ratio(value: float | None, to: float | None, digits: int) -> float | None:
+    """``value / to`` to ``digits`` decimals, or to two significant figures when that would show 0
+    (the importer against COPY)."""
+    if value is None or not to:
+        return None
+    share = value / to
+    return round(share, digits) if share >= 10**-digits * 10 else float(f"{share:.2g}")
+
+
 def with_ratios(rows: list[dict]) -> list[dict]:
-    rates = {row["scenario"]: row["requests_per_second"] for row in rows}
+    """Each row's throughput (``per_second`` of ``unit``: requests for wrk and the load mix, rows or
+    checkouts otherwise) against its baseline's, and against the ceiling's if both count requests."""
+    for row in rows:
+        row.setdefault("per_second", row.get("requests_per_second"))
+        row.setdefault("unit", "requests")
+    rates = {row["scenario"]: row["per_second"] for row in rows}
     ceiling_rate = rates.get(CEILING)
     for row in rows:
         baseline = rates.get(row["baseline"]) if row["baseline"] else None
-        row["ratio_to_baseline"] = round(row["requests_per_second"] / baseline, 2) if baseline else None
-        row["ratio_to_ceiling"] = round(row["requests_per_second"] / ceiling_rate, 3) if ceiling_rate else None
+        row["ratio_to_baseline"] = ratio(row["per_second"], baseline, 2)
+        row["ratio_to_ceiling"] = ratio(row["per_second"], ceiling_rate, 3) if row["unit"] == "requests" else None
     return rows
+
+
+# The scenarios that start processes of their own ----------------------------------------------
+#
+# They run after the runner's gunicorn has stopped: the export and the checkouts start their own
+# server on the same port (one worker for the export's memory, a Celery worker beside it for the
+# checkouts), the import a Celery worker. Each returns its table rows and its details for the JSON.
+
+
+@dataclass
+class Alone:
+    env: dict  # the runner's environment: the scale's database and Redis db
+    data: dict
+    scale: Scale
+
+
+def other_row(
+    scenario: str, per_second: float | None, unit: str, errors: int, *, path: str, baseline: str | None = None,
+    latency: dict | None = None, busy: float | None = None, **extra,
+) -> dict:  # fmt: skip
+    """A table row for a measure wrk did not take."""
+    latency = latency or {}
+    return {
+        "scenario": scenario,
+        "path": path,
+        "baseline": baseline,
+        "per_second": per_second,
+        "unit": unit,
+        "latency_ms": {
+            share: latency.get(key) for share, key in (("50", "median_ms"), ("95", "p95_ms"), ("99", "p99_ms"))
+        },
+        "errors": errors,
+        "cpu_busy_before": busy,
+        **extra,
+    }
+
+
+def contacts_import(alone: Alone) -> tuple[list[dict], dict]:
+    busy = common.cpu_busy_share(1.0)
+    done = contacts_import_export.measure_import(alone.env, alone.scale.import_rows)
+    rows, importer, copy = done["rows"], done["importer"], done["copy"]
+    baseline = f"contacts import: COPY into an unlogged text table, {rows:,} rows"
+    path = "bench/contacts_import_export.py"
+    table = [
+        other_row(baseline, copy["rows_per_second"], "rows", int(copy["rows"] != rows), path=path, busy=busy),
+        other_row(
+            f"contacts import: importer in a Celery worker, {rows:,} rows",
+            importer["rows_per_second"], "rows", done["errors"], path=path, baseline=baseline, busy=busy,
+            target_rows_per_second=done["target_rows_per_second"],
+        ),
+    ]  # fmt: skip
+    met = "met" if importer["rows_per_second"] >= done["target_rows_per_second"] else "**not met**"
+    done["note"] = (
+        f"Contacts import, {rows:,} rows ({done['rows_repeating_an_email']:,} repeating an earlier email, "
+        f"{done['file_bytes'] / 2**20:.1f} MB): the importer took {importer['seconds']} s, "
+        f"{importer['rows_per_second']:,} rows/s (target at least {done['target_rows_per_second']:,}: {met}); "
+        f"{importer['status']}, {importer['created']:,} created, {importer['skipped']:,} skipped, "
+        f"{importer['failed']:,} failed. COPY of the same file: {copy['seconds']} s."
+    )
+    return table, done
+
+
+def contacts_export(alone: Alone) -> tuple[list[dict], dict]:
+    contacts = alone.data["contacts"]
+    busy = common.cpu_busy_share(1.0)
+    done = contacts_import_export.run_export(alone.env, contacts[BIG], contacts["small-salon"])
+    row = other_row(
+        f"contacts export: {done['contacts']:,} contacts, one worker",
+        done["rows_per_second"], "rows", done["errors"], path="GET /api/v1/contacts/export/", busy=busy,
+        bytes=done["bytes"], seconds=done["seconds"], worker_rss_peak_above_idle_mb=done["worker_rss_peak_above_idle_mb"],
+    )  # fmt: skip
+    target = done["target_peak_above_idle_mb"]
+    met = "met" if done["worker_rss_peak_above_idle_mb"] <= target else "**not met**"
+    cut = "" if done["complete"] else " (cut off)"
+    done["note"] = (
+        f"Contacts export, {done['contacts']:,} contacts: {done['status']}{cut}, {done['bytes']:,} bytes in "
+        f"{done['seconds']} s; the worker's RSS was {done['worker_rss_idle_mb']} MB idle and peaked "
+        f"**{done['worker_rss_peak_above_idle_mb']} MB above idle** (target at most {target} MB: {met})."
+    )
+    return [row], done
+
+
+def checkout_webhooks_scenario(alone: Alone) -> tuple[list[dict], dict]:
+    scale = alone.scale
+    busy = common.cpu_busy_share(1.0)
+    done = checkout_webhooks.measure(alone.env, scale.checkouts, scale.checkout_rate)
+    size, path = f"{scale.checkouts} at {scale.checkout_rate:g}/s", "bench/checkout_webhooks.py"
+    missing_accounts = done["checkouts"] - done["accounts_created"]
+    table = [
+        other_row(
+            f"checkout webhooks: webhook response, {size}", done["checkouts_per_second"], "checkouts",
+            done["webhook_refused"], path=path, latency=done["webhook_response"], busy=busy,
+        ),
+        other_row(
+            "checkout webhooks: POST to account", None, "checkouts", missing_accounts, path=path,
+            latency=done["post_to_account"], busy=busy,
+        ),
+        other_row(
+            "checkout webhooks: POST to welcome email", None, "checkouts", done["failed_checkouts"], path=path,
+            latency=done["post_to_email"], busy=busy,
+        ),
+    ]  # fmt: skip
+    done["note"] = (
+        f"Checkout webhooks: {done['checkouts']} checkouts, {done['accounts_created']} accounts, "
+        f"{done['emails_sent']} emails; {done['failed_checkouts']} checkouts without an account and exactly "
+        "one email (the errors of the last row)."
+    )
+    return table, done
+
+
+ALONE: dict[str, Callable[[Alone], tuple[list[dict], dict]]] = {
+    "contacts-import": contacts_import,
+    "contacts-export": contacts_export,
+    "checkout-webhooks": checkout_webhooks_scenario,
+}
+ALL = [*SCENARIOS, LOAD_MIX, *ALONE]
+
+
+def run_alone(name: str, alone: Alone) -> tuple[list[dict], dict]:
+    """One of ``ALONE``; a scenario that breaks becomes a row with an error, and the run goes on."""
+    started = time.monotonic()
+    print(f"  {name}", flush=True)
+    try:
+        if not common.port_is_free():
+            raise RuntimeError(f"port {common.PORT} is taken")
+        rows, details = ALONE[name](alone)
+    except Exception as error:  # reported in the results, and the run fails
+        traceback.print_exc()
+        rows = [other_row(f"{name}: failed ({error})", None, "requests", 1, path="bench/run.py")]
+        details = {"error": repr(error)}
+    details["scenario_seconds"] = round(time.monotonic() - started, 1)
+    print(f"  {name}: {details['scenario_seconds']} s", flush=True)
+    return rows, details
 
 
 # The data set ---------------------------------------------------------------------------------
@@ -232,6 +410,14 @@ def cell(value, unit: str = "") -> str:
     return f"{value:,}{unit}" if isinstance(value, int) else f"{value}{unit}"
 
 
+def throughput(row: dict) -> str:
+    value = row["per_second"]
+    if value is None:
+        return "-"
+    unit = {"requests": "req"}.get(row["unit"], row["unit"])
+    return f"{value:,.0f} {unit}/s" if value >= 10 else f"{value:.3g} {unit}/s"
+
+
 def markdown(result: dict) -> str:
     machine = result["machine"]
     lines = [
@@ -243,16 +429,19 @@ def markdown(result: dict) -> str:
         "",
         "Data: " + "; ".join(f"{name}: {value}" for name, value in result["data"].items()) + ".",
         "",
-        "| scenario | requests/s | p50 | p95 | p99 | errors | ratio to baseline | ratio to ceiling | CPU busy before |",
+        "| scenario | throughput | p50 | p95 | p99 | errors | ratio to baseline | ratio to ceiling | CPU busy before |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in result["rows"]:
         latency = row["latency_ms"]
         lines.append(
-            f"| {row['scenario']} | {row['requests_per_second']:,.0f} | {cell(latency['50'], ' ms')} "
+            f"| {row['scenario']} | {throughput(row)} | {cell(latency['50'], ' ms')} "
             f"| {cell(latency['95'], ' ms')} | {cell(latency['99'], ' ms')} | {row['errors']} "
-            f"| {cell(row['ratio_to_baseline'])} | {cell(row['ratio_to_ceiling'])} | {row['cpu_busy_before']} |"
+            f"| {cell(row['ratio_to_baseline'])} | {cell(row['ratio_to_ceiling'])} | {cell(row['cpu_busy_before'])} |"
         )
+    notes = [details["note"] for details in result["details"].values() if "note" in details]
+    if notes:
+        lines += ["", *(f"- {note}" for note in notes)]
     mix = result.get("load_without_loss")
     if mix:
         lines += ["", *mix_markdown(mix)]
@@ -334,8 +523,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--only",
         type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
-        default=[*SCENARIOS, LOAD_MIX],
-        help=f"comma-separated scenarios among {', '.join([*SCENARIOS, LOAD_MIX])} (the ceiling always runs)",
+        default=ALL,
+        help=f"comma-separated scenarios among {', '.join(ALL)} (the ceiling always runs)",
     )
     parser.add_argument(
         "--database", help="database name (default: bizbox_bench_small for small, bizbox_bench for large)"
@@ -345,7 +534,7 @@ def arguments() -> argparse.Namespace:
         "--quiet-wait", type=float, default=0, help="seconds to wait for idle CPUs before each scenario (default 0)"
     )
     args = parser.parse_args()
-    unknown = set(args.only) - {*SCENARIOS, LOAD_MIX}
+    unknown = set(args.only) - set(ALL)
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     return args
@@ -388,6 +577,11 @@ def main() -> int:
         common.stop(web)
     if mix is not None:
         load_mix.writes_delete()  # leave the data set as generated
+    details = {}
+    alone = Alone(env, data, scale)
+    for name in (name for name in ALONE if name in args.only):
+        table, details[name] = run_alone(name, alone)
+        rows += table
 
     result = {
         "date": time.strftime("%Y-%m-%d"),
@@ -396,11 +590,18 @@ def main() -> int:
         "machine": common.machine(),
         "database": database,
         "redis": redis_url,
-        "sizes": {"contacts": asdict(scale.contacts), "scheduling": asdict(scale.scheduling)},
+        "sizes": {
+            "contacts": asdict(scale.contacts),
+            "scheduling": asdict(scale.scheduling),
+            "import_rows": scale.import_rows,
+            "checkouts": scale.checkouts,
+            "checkout_rate": scale.checkout_rate,
+        },
         "data": data_description(data, scale),
         "seconds_per_scenario": seconds,
         "rows": with_ratios(rows),
         "load_without_loss": mix,
+        "details": details,
         "not_measured": {**load_mix.NOT_YET_MEASURED, "websockets under daphne": INBOX_LATER},
         "preparation_seconds": round(prepared - started, 1),
         "run_seconds": round(time.monotonic() - started, 1),
