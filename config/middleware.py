@@ -6,6 +6,10 @@ from contextlib import suppress
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+# Imported with the middleware, as the process starts: a first import from several request
+# threads at once (all answering 503 while the database is down) could meet it half-loaded.
+from config.api.errors import error_body
+
 logger = logging.getLogger(__name__)
 
 # What psycopg raises when the server is gone, restarting, refusing connections,
@@ -16,10 +20,6 @@ RETRY_AFTER_SECONDS = 5
 
 
 def service_unavailable() -> JsonResponse:
-    # Imported here: the error module loads DRF's views, whose settings load our parser, which
-    # imports the error module; loaded with the middleware, before DRF, that circle would break start-up.
-    from config.api.errors import error_body
-
     response = JsonResponse(
         error_body("service_unavailable", "The service is briefly unavailable; try again in a few seconds."),
         status=503,
