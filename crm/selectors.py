@@ -77,6 +77,7 @@ def contacts_search(contacts: QuerySet[Contact], term: str) -> QuerySet[Contact]
     index's answers for every word before reading a row; SQLite falls back to
     substring matching.
     """
+    term = term.replace("\x00", "")  # no database text holds a NUL; it can only be noise here
     tokens = term.lower().split()[:8]
     digits = re.sub(r"\D", "", term)
     if len(digits) >= 3 and not re.search(r"[^\W\d_]", term):

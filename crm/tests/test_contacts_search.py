@@ -95,6 +95,14 @@ def test_a_blank_search_is_the_plain_list(owner_client, people):
     assert response.json()["next"] is None
 
 
+def test_a_nul_character_in_the_search_is_ignored_by_the_list_and_the_export(owner_client, people):
+    # No database text holds a NUL: it must not reach the query (it did, as a 500).
+    assert _found(owner_client, "Mar\x00ia")[0] == "Maria Garcia"
+    response = owner_client.get("/api/v1/contacts/export/", {"search": "0\x00"})
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+
+
 def test_search_results_cost_the_same_queries_whatever_their_number(owner_client, org):
     def queries_for_smiths(count: int) -> int:
         for index in range(count):
