@@ -6,6 +6,7 @@ fails for any tenant table without the policy.
 """
 
 from django.db.migrations.operations.base import Operation
+from django.db.migrations.operations.special import RunSQL
 
 from accounts.tenancy import BYPASS_SETTING, ORGANIZATION_SETTING
 
@@ -57,3 +58,15 @@ class EnableRowLevelSecurity(Operation):
     @property
     def migration_name_fragment(self):
         return f"rls_{self.model_name.lower()}"
+
+
+class PostgreSQLOnlySQL(RunSQL):
+    """SQL that only PostgreSQL runs (GIN indexes for search, say); SQLite skips it."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)

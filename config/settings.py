@@ -236,6 +236,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-deleted-contacts": {"task": "crm.tasks.contacts_purge_deleted", "schedule": 24 * 60 * 60},
     "refresh-external-calendars": {"task": "scheduling.tasks.external_calendars_refresh", "schedule": 30 * 60},
     "book-recurring-visits": {"task": "scheduling.tasks.recurring_jobs_extend", "schedule": 24 * 60 * 60},
+    "recheck-integrations": {"task": "inbox.tasks.integrations_recheck", "schedule": 6 * 60 * 60},
 }
 
 # External calendars are never fetched from private or loopback addresses, so a business
@@ -268,6 +269,12 @@ TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")
 META_APP_SECRET = env.str("META_APP_SECRET", default="")
 META_VERIFY_TOKEN = env.str("META_VERIFY_TOKEN", default="")
 META_GRAPH_URL = env.str("META_GRAPH_URL", default="https://graph.facebook.com")
+# The inbox: the platform's inbound email domain (each business gets <slug>@ it), outbound
+# retries (the first waits about this long, each next one twice as long), attachment copies.
+INBOX_EMAIL_DOMAIN = env.str("INBOX_EMAIL_DOMAIN", default="inbound.bizbox.localhost")
+INBOX_SEND_MAX_RETRIES = env.int("INBOX_SEND_MAX_RETRIES", default=5)
+INBOX_SEND_RETRY_BACKOFF_SECONDS = env.int("INBOX_SEND_RETRY_BACKOFF_SECONDS", default=10)
+INBOX_ATTACHMENT_MAX_BYTES = env.int("INBOX_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("accounts.urls")),
     path("", include("scheduling.urls")),
+    path("", include("inbox.urls")),
 ]
 
 if settings.BENCH_BASELINES:
