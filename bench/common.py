@@ -39,8 +39,8 @@ def database_name(url: str) -> str:
 
 
 def tokens_file(kind: str, database_url: str = DATABASE_URL) -> Path:
-    """Where a generator leaves the tokens and ids of the data it built (``kind`` is ``contacts`` or
-    ``scheduling``): one file per database, so that data sets of two databases never mix. The
+    """Where a generator leaves the tokens and ids of the data it built (``kind`` is ``contacts``,
+    ``scheduling`` or ``inbox``): one file per database, so that data sets of two databases never mix. The
     benchmark database of the per-issue scripts keeps the plain name."""
     name = database_name(database_url)
     suffix = "" if name == BENCH_DATABASE else f".{name}"
