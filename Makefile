@@ -9,7 +9,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install run test lint db-role bench browser wrk
+.PHONY: install run test lint db-role bench browser wrk dovecot
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,11 @@ browser:
 wrk:
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y --no-install-recommends wrk)
 
-test: install db-role browser
+# Debian's Dovecot: the mailbox tests start a private IMAP server of their own with it.
+dovecot:
+	command -v dovecot >/dev/null || (apt-get update && apt-get install -y --no-install-recommends dovecot-imapd)
+
+test: install db-role browser dovecot
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 # The requirements audit skips itself, with a warning, where no vulnerability
