@@ -238,3 +238,29 @@ def fake_stripe(settings):
     yield fake
     stripe.api_base = saved_base
     fake.stop()
+
+
+@pytest.fixture
+def fake_twilio(settings):
+    """A fake Twilio REST API on 127.0.0.1, reached by the official client; the platform's
+    Twilio account is the fake's account."""
+    from config.tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
+
+    fake = FakeTwilio().start()
+    settings.TWILIO_API_BASE = fake.url
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = ACCOUNT_SID, AUTH_TOKEN
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_meta(settings):
+    """A fake Meta Graph API on 127.0.0.1, with the platform's app secret and verify token set."""
+    from config.tests.fakes.meta import APP_SECRET, VERIFY_TOKEN, FakeGraph
+
+    fake = FakeGraph().start()
+    settings.META_GRAPH_URL = fake.url
+    settings.META_APP_SECRET = APP_SECRET
+    settings.META_VERIFY_TOKEN = VERIFY_TOKEN
+    yield fake
+    fake.stop()

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver (the embedded default) then serves websockets too.
+    "daphne",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "allauth",
@@ -237,6 +239,7 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-external-calendars": {"task": "scheduling.tasks.external_calendars_refresh", "schedule": 30 * 60},
     "book-recurring-visits": {"task": "scheduling.tasks.recurring_jobs_extend", "schedule": 24 * 60 * 60},
     "recheck-integrations": {"task": "inbox.tasks.integrations_recheck", "schedule": 6 * 60 * 60},
+    "poll-mailboxes": {"task": "inbox.tasks.mailboxes_poll", "schedule": 60},
 }
 
 # External calendars are never fetched from private or loopback addresses, so a business
@@ -323,6 +326,12 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "scheduling.models.BookingStatus",
         "NewBookingStatusEnum": "scheduling.api.serializers.NEW_BOOKING_STATUSES",
         "ImportStatusEnum": "crm.models.ImportStatus",
+        "InboxChannelEnum": "inbox.models.Channel",
+        "IntegrationKindEnum": "inbox.models.IntegrationKind",
+        "IntegrationStatusEnum": "inbox.models.IntegrationStatus",
+        "MessageStatusEnum": "inbox.models.MessageStatus",
+        "MessageDirectionEnum": "inbox.models.Direction",
+        "ThreadStatusEnum": "inbox.api.serializers.SHOWN_STATUSES",
     },
 }
 

@@ -4,12 +4,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import HealthView
+from inbox import email_webhooks
 
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("crm.api.urls")),
     path("", include("scheduling.api.urls")),
     path("", include("scheduling.api.calendar_urls")),
+    path("", include("inbox.api.urls")),
     path("billing/", include("billing.api.urls")),
 ]
 
@@ -23,6 +25,11 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("scheduling.urls")),
     path("", include("inbox.urls")),
+    # The email service's webhooks (inbound mail, tracking), secured by ANYMAIL["WEBHOOK_SECRET"];
+    # Postmark's two take anymail's paths with views that answer a malformed body with a 400.
+    path("anymail/postmark/inbound/", email_webhooks.PostmarkInboundView.as_view()),
+    path("anymail/postmark/tracking/", email_webhooks.PostmarkTrackingView.as_view()),
+    path("anymail/", include("anymail.urls")),
 ]
 
 if settings.BENCH_BASELINES:

@@ -2,10 +2,37 @@
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Concat
 
 from crm.hooks import TimelineItem
-from inbox.models import IntegrationConfig, Message
+from inbox.models import (
+    Attachment,
+    Channel,
+    ContactIdentity,
+    Direction,
+    IntegrationConfig,
+    Label,
+    Message,
+    MessageEvent,
+    MessageStatus,
+    Thread,
+    ThreadLabel,
+    ThreadStatus,
+)
 
 
 def integrations_for_addresses(*, kind: str, addresses: list[str]) -> list[IntegrationConfig]:
@@ -18,6 +45,38 @@ def integrations_for_addresses(*, kind: str, addresses: list[str]) -> list[Integ
         .select_related("organization")
         .order_by("id")
     )
+
+
+def identity_exists(*, organization, channel: str, address: str) -> bool:
+    """Whether someone already wrote from ``address`` on ``channel`` (a contact knows it)."""
+    return ContactIdentity.objects.filter(organization=organization, channel=channel, address=address).exists()
+
+
+# The statuses a receipt still moves a message on from.
+RECEIPT_MOVES_FROM = {
+    MessageStatus.DELIVERED: (MessageStatus.SENT,),
+    MessageStatus.READ: (MessageStatus.SENT, MessageStatus.DELIVERED),
+}
+
+
+def outbound_sent_by(*, config: IntegrationConfig, to_address: str, at: datetime, receipt: str) -> list[str]:
+    """Provider ids of the messages sent on ``config`` to ``to_address`` by ``at`` that a
+    ``receipt`` (delivered or read) would still move: what a receipt with a watermark
+    (Meta's "everything before this moment was read") covers. A message is dated by when it
+    was queued, which is never later than when the provider took it."""
+    messages = (
+        Message.objects.filter(
+            organization_id=config.organization_id,
+            integration=config,
+            direction=Direction.OUTBOUND,
+            to_address=to_address,
+            status__in=RECEIPT_MOVES_FROM.get(receipt, ()),
+            created_at__lte=at,
+        )
+        .exclude(provider_message_id="")
+        .order_by("-created_at")
+    )
+    return list(messages.values_list("provider_message_id", flat=True)[:500])
 
 
 def integrations_of(*, organization) -> QuerySet[IntegrationConfig]:
@@ -44,3 +103,159 @@ def contact_messages_timeline(contact, before: datetime | None, limit: int) -> l
         )
         for message in messages.order_by("-created_at", "-id")[:limit]
     ]
+
+
+# Threads and their messages, as the API lists them ------------------------------------------
+
+
+def threads_shown(*, organization) -> QuerySet[Thread]:
+    """The organization's conversations with live contacts, newest activity first, with what a
+    list row shows loaded in one query (and the labels in a second). Lists leave out threads
+    without a message yet, which also keeps their cursor on a column without nulls."""
+    labels = Label.objects.filter(organization=organization).only("id", "name", "color").order_by("name", "id")
+    return (
+        Thread.objects.filter(organization=organization, contact__deleted_at__isnull=True)
+        .select_related("contact", "assigned_to__user", "last_inbound_integration")
+        .only(
+            *THREAD_COLUMNS,
+            *(f"contact__{name}" for name in ("id", "first_name", "last_name", "company", "email", "phone")),
+            "assigned_to__id",
+            *(f"assigned_to__user__{name}" for name in ("id", "email", "first_name", "last_name")),
+            "last_inbound_integration__id",
+            "last_inbound_integration__kind",
+        )
+        .prefetch_related(Prefetch("labels", queryset=labels))
+        .order_by("-last_message_at", "-id")
+    )
+
+
+THREAD_COLUMNS = (
+    "id",
+    "organization_id",
+    "contact_id",
+    "status",
+    "snoozed_until",
+    "assigned_to_id",
+    "unread_count",
+    "last_message_at",
+    "last_message_preview",
+    "last_inbound_at",
+    "last_inbound_integration_id",
+    "created_at",
+    "updated_at",
+)
+
+
+def threads_in_status(threads: QuerySet[Thread], status: str, *, now: datetime) -> QuerySet[Thread]:
+    """open: neither closed nor snoozed; snoozed: open with a snooze still running; closed."""
+    if status == ThreadStatus.CLOSED:
+        return threads.filter(status=ThreadStatus.CLOSED)
+    snoozed = Q(snoozed_until__gt=now)
+    if status == "snoozed":
+        return threads.filter(snoozed, status=ThreadStatus.OPEN)
+    return threads.filter(status=ThreadStatus.OPEN).exclude(snoozed)
+
+
+def threads_on_channel(threads: QuerySet[Thread], channel: str, *, organization) -> QuerySet[Thread]:
+    on_channel = Message.objects.filter(organization=organization, thread=OuterRef("pk"), channel=channel)
+    return threads.filter(Exists(on_channel))
+
+
+def threads_labeled(threads: QuerySet[Thread], label_id: int, *, organization) -> QuerySet[Thread]:
+    links = ThreadLabel.objects.filter(organization=organization, thread=OuterRef("pk"), label_id=label_id)
+    return threads.filter(Exists(links))
+
+
+class _WordsInMessage(Func):
+    """``to_tsvector('simple', subject || ' ' || body) @@ plainto_tsquery('simple', term)``: the
+    expression the GIN index ``message_search_idx`` is built on, so PostgreSQL uses it."""
+
+    output_field = BooleanField()
+
+    def __init__(self, term: str):
+        super().__init__(F("subject"), F("body"), Value(term))
+
+    def as_sql(self, compiler, connection, **extra):
+        (subject, subject_params), (body, body_params), (term, term_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        sql = f"to_tsvector('simple', {subject} || ' ' || {body}) @@ plainto_tsquery('simple', {term})"
+        return sql, (*subject_params, *body_params, *term_params)
+
+
+def _text_matches(term: str) -> Q | Func:
+    """Messages whose subject or body hold the words of ``term`` (on SQLite: the text itself)."""
+    if connection.vendor == "postgresql":
+        return _WordsInMessage(term)
+    return Q(subject__icontains=term) | Q(body__icontains=term)
+
+
+def threads_search(threads: QuerySet[Thread], term: str, *, organization) -> QuerySet[Thread]:
+    """Threads with a message saying ``term``, or whose contact is called so."""
+    term = " ".join(term.replace("\x00", " ").split())[:200]  # no database text holds a NUL
+    if not term:
+        return threads
+    messages = Message.objects.filter(_text_matches(term), organization=organization)
+    named = Q(contact__first_name__icontains=term) | Q(contact__last_name__icontains=term)
+    full_name = Concat("contact__first_name", Value(" "), "contact__last_name", output_field=CharField())
+    return threads.alias(contact_full_name=full_name).filter(
+        Q(pk__in=messages.values("thread_id")) | named | Q(contact_full_name__icontains=term)
+    )
+
+
+def thread_unread_counts(*, organization, membership) -> dict:
+    """The sidebar's numbers of threads with unread messages: all, mine, unassigned, per
+    channel (threads with a message on it, as the channel filter reads) and per label."""
+    unread = Q(unread_count__gt=0)
+    listed = Thread.objects.filter(
+        organization=organization, last_message_at__isnull=False, contact__deleted_at__isnull=True
+    )
+    totals = listed.aggregate(
+        all=Count("id", filter=unread),
+        mine=Count("id", filter=unread & Q(assigned_to=membership)),
+        unassigned=Count("id", filter=unread & Q(assigned_to__isnull=True)),
+    )
+    per_channel = dict(
+        Message.objects.filter(organization=organization, thread__in=listed.filter(unread_count__gt=0))
+        .order_by()
+        .values("channel")
+        .annotate(threads=Count("thread_id", distinct=True))
+        .values_list("channel", "threads")
+    )
+    labels = (
+        Label.objects.filter(organization=organization)
+        .annotate(unread=Count("threadlabel", filter=Q(threadlabel__thread__in=listed.filter(unread_count__gt=0))))
+        .order_by("name", "id")
+        .values("id", "name", "color", "unread")
+    )
+    return {
+        **totals,
+        "channels": {channel: per_channel.get(channel, 0) for channel in Channel.values},
+        "labels": list(labels),
+    }
+
+
+def thread_messages(*, thread: Thread) -> QuerySet[Message]:
+    """The thread's messages, newest first (pages read backwards), with their authors,
+    status history and attachments in a fixed number of queries."""
+    organization_id = thread.organization_id
+    events = MessageEvent.objects.filter(organization_id=organization_id).order_by("at", "id")
+    attachments = Attachment.objects.filter(organization_id=organization_id).order_by("id")
+    return (
+        Message.objects.filter(organization_id=organization_id, thread=thread)
+        .select_related("author")
+        .prefetch_related(Prefetch("events", queryset=events), Prefetch("attachments", queryset=attachments))
+        .order_by("-created_at", "-id")
+    )
+
+
+def message_with_details(*, message_id: int, organization) -> Message:
+    return (
+        Message.objects.filter(organization=organization, pk=message_id)
+        .select_related("author")
+        .prefetch_related(
+            Prefetch("events", queryset=MessageEvent.objects.filter(organization=organization).order_by("at", "id")),
+            Prefetch("attachments", queryset=Attachment.objects.filter(organization=organization).order_by("id")),
+        )
+        .get()
+    )

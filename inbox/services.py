@@ -19,6 +19,7 @@ from django.db.models import Case, F, When
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import activity_record
 from crm import services as crm_services
 from crm.models import Contact, ContactSource
 from inbox import realtime
@@ -29,11 +30,14 @@ from inbox.models import (
     ContactIdentity,
     Direction,
     IntegrationConfig,
+    IntegrationKind,
     IntegrationStatus,
+    Label,
     Message,
     MessageEvent,
     MessageStatus,
     Thread,
+    ThreadLabel,
     ThreadStatus,
 )
 from inbox.providers import provider_for
@@ -43,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 # WhatsApp lets a business write freely only within 24 hours of the customer's last message.
 WHATSAPP_WINDOW = timedelta(hours=24)
+# So do Messenger and Instagram (their "standard messaging window"); later needs a message tag.
+META_WINDOW = timedelta(hours=24)
 # Replies that end or restart marketing and conversation on a phone channel (carriers' own list).
 OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT"})
 OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP", "YES"})
@@ -329,14 +335,7 @@ def _check_may_send(thread: Thread, channel: str, now) -> None:
             "opted_out",
         )
     if channel == Channel.WHATSAPP:
-        last_inbound = (
-            Message.objects.filter(
-                organization=thread.organization, thread=thread, channel=Channel.WHATSAPP, direction=Direction.INBOUND
-            )
-            .order_by("-created_at")
-            .values_list("created_at", flat=True)
-            .first()
-        )
+        last_inbound = _last_inbound_at(thread, channel)
         if last_inbound is None or now - last_inbound > WHATSAPP_WINDOW:
             raise _refuse(
                 "channel",
@@ -344,6 +343,27 @@ def _check_may_send(thread: Thread, channel: str, now) -> None:
                 "24 hours ago (or never), so only an approved template may be sent.",
                 "whatsapp_window_closed",
             )
+    if channel in (Channel.MESSENGER, Channel.INSTAGRAM):
+        last_inbound = _last_inbound_at(thread, channel)
+        if last_inbound is None or now - last_inbound > META_WINDOW:
+            label = Channel(channel).label
+            raise _refuse(
+                "channel",
+                f"{label}'s 24-hour standard messaging window is closed: the contact last wrote on {label} more "
+                "than 24 hours ago (or never), and Meta accepts a business's messages only within it.",
+                "messaging_window_closed",
+            )
+
+
+def _last_inbound_at(thread: Thread, channel: str):
+    return (
+        Message.objects.filter(
+            organization=thread.organization, thread=thread, channel=channel, direction=Direction.INBOUND
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
 
 
 def _email_threading(thread: Thread, subject: str) -> dict[str, str]:
@@ -411,7 +431,8 @@ def message_deliver(*, message_id: int, final_attempt: bool) -> str:
     queued is left alone, so running twice sends once. A transient failure is recorded and
     leaves it queued for the task to retry, unless this was the last attempt, which fails
     the message visibly."""
-    message = Message.objects.select_for_update().select_related("integration").get(pk=message_id)
+    # Lock the message row only: PostgreSQL cannot lock the nullable side of the integration's outer join.
+    message = Message.objects.select_for_update(of=("self",)).select_related("integration").get(pk=message_id)
     if message.status != MessageStatus.QUEUED:
         return message.status
     config = message.integration
@@ -494,6 +515,17 @@ def integration_check(*, config: IntegrationConfig) -> IntegrationConfig:
     try:
         provider_for(config.kind).check_credentials(config)
     except ProviderError as error:
+        return integration_status_record(config=config, error=error)
+    except LookupError:  # this server runs without the kind's provider: say so rather than fail
+        unavailable = ProviderError(f"{config.get_kind_display()} is not available on this server.")
+        return integration_status_record(config=config, error=unavailable)
+    return integration_status_record(config=config, error=None)
+
+
+def integration_status_record(*, config: IntegrationConfig, error: ProviderError | None) -> IntegrationConfig:
+    """Record whether the integration works: after a check, or when using it showed that its
+    credentials stopped working (a mailbox's login refused while polling)."""
+    if error is not None:
         config.status, config.last_error = IntegrationStatus.ERROR, str(error)[:2000]
     else:
         config.status, config.last_error = IntegrationStatus.CONNECTED, ""
@@ -556,3 +588,305 @@ def contact_inbox_merge(target: Contact, merged: Contact) -> None:
         thread.last_inbound_at, thread.last_inbound_integration = old.last_inbound_at, old.last_inbound_integration
     old.delete()
     thread.save()
+
+
+# Integrations written through the API and the admin -----------------------------------------
+
+TWILIO_KINDS = (IntegrationKind.TWILIO_SMS, IntegrationKind.TWILIO_WHATSAPP)
+EMAIL_KINDS = (IntegrationKind.EMAIL, IntegrationKind.MAILBOX)
+META_KINDS = (IntegrationKind.FACEBOOK, IntegrationKind.INSTAGRAM)
+# The keys each kind's provider reads: (required, optional). Twilio falls back to the platform's
+# account when a business brings none, and the platform's inbound email needs nothing of its own.
+CREDENTIAL_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    IntegrationKind.TWILIO_SMS: (frozenset(), frozenset({"account_sid", "auth_token"})),
+    IntegrationKind.TWILIO_WHATSAPP: (frozenset(), frozenset({"account_sid", "auth_token"})),
+    IntegrationKind.EMAIL: (frozenset(), frozenset()),
+    IntegrationKind.MAILBOX: (
+        frozenset({"imap_host", "smtp_host", "username", "password"}),
+        frozenset({"imap_port", "imap_ssl", "smtp_port", "smtp_starttls"}),
+    ),
+    IntegrationKind.FACEBOOK: (frozenset({"page_access_token"}), frozenset()),
+    IntegrationKind.INSTAGRAM: (frozenset({"page_access_token"}), frozenset()),
+}
+# Keys that only make sense together: half a Twilio account is a typing mistake.
+CREDENTIAL_PAIRS: dict[str, frozenset[str]] = {
+    IntegrationKind.TWILIO_SMS: frozenset({"account_sid", "auth_token"}),
+    IntegrationKind.TWILIO_WHATSAPP: frozenset({"account_sid", "auth_token"}),
+}
+
+
+def integration_address_clean(*, organization, kind: str, address: str) -> str:
+    """The address as routing compares it: E.164 for Twilio numbers, lower-case email, digits for Meta ids.
+    An empty address of the platform's inbound email becomes ``<slug>@INBOX_EMAIL_DOMAIN``."""
+    import phonenumbers
+    from django.core.validators import validate_email
+
+    address = (address or "").strip()
+    if kind == IntegrationKind.EMAIL and not address:
+        address = f"{organization.slug}@{settings.INBOX_EMAIL_DOMAIN}"
+    if not address:
+        raise _refuse("address", "Give the address this integration receives on.", "required")
+    if kind in TWILIO_KINDS:
+        try:
+            number = phonenumbers.parse(address.removeprefix("whatsapp:"), None)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise _refuse(
+                "address", f"“{address[:60]}” is not a phone number in E.164 form, e.g. +13125550147.", "invalid_phone"
+            )
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if kind in EMAIL_KINDS:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise _refuse("address", f"“{address[:60]}” is not an email address.", "invalid_email") from None
+        return address.lower()
+    if not (address.isascii() and address.isdigit() and len(address) <= 30):
+        raise _refuse("address", "A Page or Instagram account id is made of digits only.", "invalid_id")
+    return address
+
+
+def integration_credentials_clean(*, kind: str, values: dict) -> dict:
+    """The credentials a provider of ``kind`` reads: known keys only, required ones present, plain values."""
+    required, optional = CREDENTIAL_KEYS[kind]
+    if not isinstance(values, dict):
+        raise _refuse("credentials", "Credentials are an object of keys and values.", "invalid")
+    unknown = sorted(set(values) - required - optional)
+    if unknown:
+        raise _refuse("credentials", f"Unknown keys for this kind: {', '.join(unknown)[:200]}.", "unknown_keys")
+    cleaned = {}
+    for key, value in values.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if not isinstance(value, (str, int, bool)) or (isinstance(value, str) and len(value) > 2000):
+            raise _refuse("credentials", f"“{key}” must be a short text, number or true/false.", "invalid")
+        if value not in ("", None):
+            cleaned[key] = value
+    missing = sorted(required - set(cleaned))
+    pair = CREDENTIAL_PAIRS.get(kind, frozenset())
+    if not missing and pair & set(cleaned):
+        missing = sorted(pair - set(cleaned))
+    if missing:
+        raise _refuse("credentials", f"Missing for this kind: {', '.join(missing)}.", "missing_keys")
+    return cleaned
+
+
+def _integration_save(config: IntegrationConfig) -> None:
+    """Save, turning the database's one-address-per-kind rule into a 400 naming ``address``. The
+    other business's row is invisible here (row-level security), so only the constraint can tell."""
+    try:
+        with transaction.atomic():
+            config.save()
+    except IntegrityError:
+        raise _refuse(
+            "address", "Another integration of this kind already uses this address.", "address_taken"
+        ) from None
+
+
+@transaction.atomic
+def integration_create(
+    *,
+    organization,
+    actor: User | None,
+    kind: str,
+    address: str = "",
+    name: str = "",
+    credentials: dict | None = None,
+    is_active: bool = True,
+) -> IntegrationConfig:
+    config = IntegrationConfig(
+        organization=organization,
+        kind=kind,
+        name=name.strip()[:100],
+        address=integration_address_clean(organization=organization, kind=kind, address=address),
+        is_active=is_active,
+    )
+    config.credentials = integration_credentials_clean(kind=kind, values=credentials or {})
+    _integration_save(config)
+    activity_record(
+        organization=organization, actor=actor, verb="integration.created", target=config, summary=str(config)
+    )
+    return config
+
+
+@transaction.atomic
+def integration_update(*, config: IntegrationConfig, actor: User | None, **changes) -> IntegrationConfig:
+    """Change an integration; a new address or new credentials must be checked again (pending)."""
+    if "kind" in changes and changes.pop("kind") != config.kind:
+        raise _refuse("kind", "The kind of an integration cannot change: add a new one instead.", "immutable")
+    recheck = False
+    if "address" in changes:
+        address = integration_address_clean(
+            organization=config.organization, kind=config.kind, address=changes["address"]
+        )
+        recheck, config.address = address != config.address, address
+    if "credentials" in changes:
+        config.credentials = integration_credentials_clean(kind=config.kind, values=changes["credentials"])
+        recheck = True
+    if "name" in changes:
+        config.name = changes["name"].strip()[:100]
+    if "is_active" in changes:
+        config.is_active = changes["is_active"]
+    if recheck:
+        config.status, config.last_error, config.last_checked_at = IntegrationStatus.PENDING, "", None
+    _integration_save(config)
+    activity_record(
+        organization=config.organization,
+        actor=actor,
+        verb="integration.updated",
+        target=config,
+        summary=str(config),
+        data={"changed": sorted(changes)},
+    )
+    return config
+
+
+@transaction.atomic
+def integration_delete(*, config: IntegrationConfig, actor: User | None) -> None:
+    """Remove an integration; its messages stay in their threads, without it."""
+    activity_record(
+        organization=config.organization, actor=actor, verb="integration.deleted", target=config, summary=str(config)
+    )
+    config.delete()
+
+
+# Threads: what the team does with a conversation ----------------------------------------------
+
+
+def _thread_changed(thread: Thread, actor: User | None, verb: str, summary: str, data: dict | None = None) -> Thread:
+    thread.save()
+    activity_record(organization=thread.organization, actor=actor, verb=verb, target=thread, summary=summary, data=data)
+    realtime.publish_on_commit(thread.organization_id, realtime.thread_event(thread))
+    return thread
+
+
+@transaction.atomic
+def thread_mark_read(*, thread: Thread, actor: User | None) -> Thread:
+    thread.unread_count = 0
+    return _thread_changed(thread, actor, "thread.read", f"Read the conversation with {thread.contact}")
+
+
+@transaction.atomic
+def thread_mark_unread(*, thread: Thread, actor: User | None) -> Thread:
+    thread.unread_count = max(thread.unread_count, 1)
+    return _thread_changed(thread, actor, "thread.unread", f"Marked the conversation with {thread.contact} unread")
+
+
+@transaction.atomic
+def thread_assign(*, thread: Thread, actor: User | None, member) -> Thread:
+    """Give the thread to a member of its organization, or to nobody (``member`` None)."""
+    if member is not None and member.organization_id != thread.organization_id:
+        raise _refuse("member", "Only a member of this business can be given a conversation.", "not_a_member")
+    thread.assigned_to = member
+    who = str(member.user) if member is not None else "nobody"
+    return _thread_changed(
+        thread,
+        actor,
+        "thread.assigned",
+        f"Gave the conversation with {thread.contact} to {who}",
+        {"member": member.pk if member is not None else None},
+    )
+
+
+@transaction.atomic
+def thread_close(*, thread: Thread, actor: User | None) -> Thread:
+    thread.status, thread.snoozed_until = ThreadStatus.CLOSED, None
+    return _thread_changed(thread, actor, "thread.closed", f"Closed the conversation with {thread.contact}")
+
+
+@transaction.atomic
+def thread_reopen(*, thread: Thread, actor: User | None) -> Thread:
+    thread.status, thread.snoozed_until = ThreadStatus.OPEN, None
+    return _thread_changed(thread, actor, "thread.reopened", f"Reopened the conversation with {thread.contact}")
+
+
+@transaction.atomic
+def thread_snooze(*, thread: Thread, actor: User | None, until) -> Thread:
+    """Hide an open thread until ``until``; the contact writing again ends the snooze sooner."""
+    if until <= timezone.now():
+        raise _refuse("until", "Snooze until a moment in the future.", "in_the_past")
+    thread.status, thread.snoozed_until = ThreadStatus.OPEN, until
+    return _thread_changed(
+        thread,
+        actor,
+        "thread.snoozed",
+        f"Snoozed the conversation with {thread.contact}",
+        {"until": until.isoformat()},
+    )
+
+
+@transaction.atomic
+def thread_labels_set(*, thread: Thread, actor: User | None, labels: list[Label]) -> Thread:
+    """The thread carries exactly ``labels`` (of its own organization) afterwards."""
+    if any(label.organization_id != thread.organization_id for label in labels):
+        raise _refuse("labels", "A label of another business cannot be used.", "not_found")
+    wanted = {label.pk for label in labels}
+    ThreadLabel.objects.filter(organization=thread.organization, thread=thread).exclude(label_id__in=wanted).delete()
+    present = set(
+        ThreadLabel.objects.filter(organization=thread.organization, thread=thread).values_list("label_id", flat=True)
+    )
+    ThreadLabel.objects.bulk_create(
+        [ThreadLabel(organization=thread.organization, thread=thread, label_id=pk) for pk in sorted(wanted - present)]
+    )
+    names = ", ".join(sorted(label.name for label in labels)) or "none"
+    return _thread_changed(
+        thread,
+        actor,
+        "thread.labeled",
+        f"Labels of the conversation with {thread.contact}: {names}"[:300],
+        {"labels": sorted(wanted)},
+    )
+
+
+# Labels -------------------------------------------------------------------------------------
+
+
+def _label_name_clean(organization, name: str, *, exclude_pk: int | None = None) -> str:
+    name = " ".join(name.split())[:60]
+    if not name:
+        raise _refuse("name", "A label needs a name.", "blank")
+    taken = Label.objects.filter(organization=organization, name__iexact=name).exclude(pk=exclude_pk).exists()
+    if taken:
+        raise _refuse("name", f"There is already a label “{name}”.", "unique")
+    return name
+
+
+def _label_save(label: Label) -> Label:
+    try:
+        with transaction.atomic():
+            label.save()
+    except IntegrityError:  # the same name, created by a concurrent request
+        raise _refuse("name", f"There is already a label “{label.name}”.", "unique") from None
+    return label
+
+
+@transaction.atomic
+def label_create(*, organization, actor: User | None, name: str, color: str | None = None) -> Label:
+    label = Label(organization=organization, name=_label_name_clean(organization, name))
+    if color:
+        label.color = color.lower()
+    _label_save(label)
+    activity_record(organization=organization, actor=actor, verb="label.created", target=label, summary=label.name)
+    return label
+
+
+@transaction.atomic
+def label_update(*, label: Label, actor: User | None, name: str | None = None, color: str | None = None) -> Label:
+    if name is not None:
+        label.name = _label_name_clean(label.organization, name, exclude_pk=label.pk)
+    if color:
+        label.color = color.lower()
+    _label_save(label)
+    activity_record(
+        organization=label.organization, actor=actor, verb="label.updated", target=label, summary=label.name
+    )
+    return label
+
+
+@transaction.atomic
+def label_delete(*, label: Label, actor: User | None) -> None:
+    activity_record(
+        organization=label.organization, actor=actor, verb="label.deleted", target=label, summary=label.name
+    )
+    label.delete()

@@ -66,6 +66,9 @@ def inbound(request: HttpRequest, kind: str) -> HttpResponse:
     def receive(provider: Provider, config) -> None:
         for message in provider.parse_inbound(request, config):
             services.inbound_record(config=config, inbound=message)
+        if provider.statuses_with_inbound:
+            for update in provider.parse_statuses(request, config):
+                services.message_status_apply(config=config, update=update)
 
     return _handle(request, kind, receive)
 

@@ -91,6 +91,8 @@ class Provider:
     anymail's webhooks, a mailbox is polled) leaves the webhook methods unimplemented."""
 
     kind: ClassVar[str]
+    # Meta sends delivery and read receipts to the messages' own URL; Twilio has a status URL.
+    statuses_with_inbound: ClassVar[bool] = False
 
     def routing_addresses(self, request: HttpRequest) -> list[str]:
         """The integration addresses a webhook request is meant for. Untrusted until

@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import OrganizationFactory
@@ -18,6 +19,8 @@ from inbox.models import (
     ThreadLabel,
 )
 
+PHOTO = b"\xff\xd8\xff\xe0 not really a photo"
+
 
 class IntegrationConfigFactory(DjangoModelFactory):
     class Meta:
@@ -36,6 +39,8 @@ class ThreadFactory(DjangoModelFactory):
 
     organization = factory.SubFactory(OrganizationFactory)
     contact = factory.SubFactory(ContactFactory, organization=factory.SelfAttribute("..organization"))
+    # A thread exists because a message was written; the inbox lists only such threads.
+    last_message_at = factory.LazyFunction(timezone.now)
 
 
 class ContactIdentityFactory(DjangoModelFactory):
@@ -98,4 +103,11 @@ class AttachmentFactory(DjangoModelFactory):
     message = factory.SubFactory(MessageFactory, organization=factory.SelfAttribute("..organization"))
     filename = "photo.jpg"
     content_type = "image/jpeg"
-    size = 1024
+    size = len(PHOTO)
+    source_url = ""
+    # A file the request carried is stored at once; one the provider keeps (source_url) is fetched later.
+    file = factory.Maybe(
+        "source_url",
+        yes_declaration="",
+        no_declaration=factory.django.FileField(filename="photo.jpg", data=PHOTO),
+    )
