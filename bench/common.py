@@ -160,6 +160,11 @@ def wrk(path: str, token: str, seconds: int, connections: int = 8, close: bool =
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(WRK_REPORT), *headers, BASE_URL + path],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
+    return wrk_report(output)
+
+
+def wrk_report(output: str) -> dict:
+    """The figures of a wrk run from what bench/wrk_report.lua printed."""
     report = json.loads(output[output.rindex("WRK_REPORT ") + len("WRK_REPORT ") :])
     errors = report["errors"]
     return {

@@ -5,6 +5,10 @@
   the API shows, then their tags) written by hand with ``.values()`` and
   JsonResponse, with the same token check and tenancy, as the serialization
   baseline for ``GET /api/v1/contacts/``.
+- ``inbox_threads_values``: the thread list's queries for ``?status=open&unread=true`` (the
+  page's open, unsnoozed threads with unread messages, newest first, with contact, member and
+  last channel, then their labels) written by hand the same way, as the baseline for
+  ``GET /api/v1/inbox/threads/``.
 - ``scheduling_calendar_values``: the calendar's query (bookings overlapping the
   ``from``/``to`` window, not cancelled, with service, contact and job) written
   by hand the same way, as the baseline for ``GET /api/v1/calendar/``.
@@ -12,12 +16,15 @@
 
 from datetime import datetime
 
+from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 
 from accounts.selectors import api_token_by_key
 from accounts.tenancy import organization_scope
 from crm.models import Contact
 from crm.selectors import CONTACT_VALUE_FIELDS, contact_tag_names
+from inbox.models import Thread, ThreadLabel, ThreadStatus
 from scheduling.models import MAX_BOOKING_LENGTH, Booking, BookingStatus
 from scheduling.selectors import CALENDAR_FIELDS
 
@@ -59,4 +66,56 @@ def scheduling_calendar_values(request: HttpRequest) -> JsonResponse:
             .order_by("starts_at", "id")
             .values(*CALENDAR_FIELDS)
         )
+    return JsonResponse({"results": rows})
+
+
+THREAD_VALUE_FIELDS = (
+    "id",
+    "status",
+    "snoozed_until",
+    "unread_count",
+    "last_message_at",
+    "last_message_preview",
+    "created_at",
+    "contact_id",
+    "contact__first_name",
+    "contact__last_name",
+    "contact__company",
+    "contact__email",
+    "contact__phone",
+    "assigned_to_id",
+    "assigned_to__user__email",
+    "assigned_to__user__first_name",
+    "assigned_to__user__last_name",
+    "last_inbound_integration__kind",
+)
+
+
+def inbox_threads_values(request: HttpRequest) -> JsonResponse:
+    token = api_token_by_key(request.headers.get("Authorization", "").removeprefix("Bearer "))
+    if token is None:
+        return JsonResponse({"error": "invalid token"}, status=401)
+    with organization_scope(token.organization_id):
+        rows = list(
+            Thread.objects.filter(
+                organization_id=token.organization_id,
+                contact__deleted_at__isnull=True,
+                last_message_at__isnull=False,
+                status=ThreadStatus.OPEN,
+                unread_count__gt=0,
+            )
+            .exclude(Q(snoozed_until__gt=timezone.now()))
+            .order_by("-last_message_at", "-id")
+            .values(*THREAD_VALUE_FIELDS)[:51]
+        )[:50]
+        labels: dict[int, list[dict]] = {}
+        links = ThreadLabel.objects.filter(
+            organization_id=token.organization_id, thread_id__in=[row["id"] for row in rows]
+        ).values("thread_id", "label_id", "label__name", "label__color")
+        for link in links:
+            labels.setdefault(link["thread_id"], []).append(
+                {"id": link["label_id"], "name": link["label__name"], "color": link["label__color"]}
+            )
+    for row in rows:
+        row["labels"] = labels.get(row["id"], [])
     return JsonResponse({"results": rows})
