@@ -32,9 +32,7 @@ from bench import common, contacts_generate
 
 AUTH_TOKEN = "bench-twilio-auth-token-0123456789"
 ACCOUNT_SID = "AC" + "b" * 32
-SEARCH_INDEX = (
-    "CREATE INDEX message_search_idx ON inbox_message USING gin (to_tsvector('simple', subject || ' ' || body))"
-)
+SEARCH_INDEX = "CREATE INDEX message_search_idx ON inbox_message USING gin (search_vector)"
 INBOUND_LINES = (
     "Hi, is anyone available to look at a leaking tap this week?",
     "Can I move my appointment to Thursday afternoon?",

@@ -4,10 +4,11 @@ The role may log in and create databases (the test runner makes its own), and
 is never a superuser nor allowed to bypass row-level security.
 
 Row-level security lets the planner use an index only for operators marked
-LEAKPROOF, and pg_trgm's are not, so contact search would read every row of
-an organization. pg_trgm's matching functions raise no errors that depend on
-row data, so this script (the one step run as the database superuser) installs
-the extension and marks them LEAKPROOF.
+LEAKPROOF, and pg_trgm's are not, nor is full text's ``@@``, so contact search
+and message search would read every row of an organization. These matching
+functions raise no errors that depend on row data, so this script (the one
+step run as the database superuser) installs the extension and marks them
+LEAKPROOF.
 """
 
 import os
@@ -22,6 +23,7 @@ LEAKPROOF_FUNCTIONS = (
     "word_similarity_commutator_op(text, text)",
     "similarity_op(text, text)",
     "textlike(text, text)",
+    "ts_match_vq(tsvector, tsquery)",
 )
 
 

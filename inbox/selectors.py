@@ -167,20 +167,22 @@ def threads_labeled(threads: QuerySet[Thread], label_id: int, *, organization) -
 
 
 class _WordsInMessage(Func):
-    """``to_tsvector('simple', subject || ' ' || body) @@ plainto_tsquery('simple', term)``: the
-    expression the GIN index ``message_search_idx`` is built on, so PostgreSQL uses it."""
+    """``search_vector @@ plainto_tsquery('simple', term)`` over the message's stored tsvector
+    column (PostgreSQL only, made by migration 0003 from subject and body), which the GIN index
+    ``message_search_idx`` covers. The column is not a model field: the database fills it."""
 
     output_field = BooleanField()
 
     def __init__(self, term: str):
-        super().__init__(F("subject"), F("body"), Value(term))
+        super().__init__(F("subject"), Value(term))
 
     def as_sql(self, compiler, connection, **extra):
-        (subject, subject_params), (body, body_params), (term, term_params) = (
+        (subject, _), (term, term_params) = (
             compiler.compile(expression) for expression in self.get_source_expressions()
         )
-        sql = f"to_tsvector('simple', {subject} || ' ' || {body}) @@ plainto_tsquery('simple', {term})"
-        return sql, (*subject_params, *body_params, *term_params)
+        # The same table alias as the subject column, whatever the subquery calls it.
+        column = subject.rsplit(".", 1)[0] + '."search_vector"' if "." in subject else '"search_vector"'
+        return f"{column} @@ plainto_tsquery('simple', {term})", tuple(term_params)
 
 
 def _text_matches(term: str) -> Q | Func:
