@@ -79,6 +79,13 @@ class Contact(TenantModel):
             models.Index(fields=["organization", "-last_activity_at", "-id"], name="contact_org_activity_idx"),
             models.Index(fields=["organization", "email"], name="contact_org_email_idx"),
             models.Index(fields=["organization", "phone"], name="contact_org_phone_idx"),
+            # The few deleted contacts, found without reading the live ones (the bin, and the
+            # inbox's counts leaving out deleted contacts' threads).
+            models.Index(
+                fields=["organization", "-deleted_at"],
+                condition=models.Q(deleted_at__isnull=False),
+                name="contact_org_deleted_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ from accounts.models import Membership, Organization, User
 from crm.models import Contact
 from inbox import services
 from inbox.models import (
+    CHANNEL_BITS,
     Channel,
     ContactIdentity,
     Direction,
@@ -230,6 +231,7 @@ def _thread_summary(thread: Thread, messages: list[Message], config: Integration
             break
         trailing += 1
     thread.unread_count = trailing
+    thread.channels |= CHANNEL_BITS[last.channel]
     thread.save()
     return thread
 

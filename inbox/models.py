@@ -44,6 +44,16 @@ KIND_CHANNEL = {
 }
 
 
+# One bit per channel in ``Thread.channels``: which channels the conversation has used.
+CHANNEL_BITS = {
+    Channel.SMS: 1,
+    Channel.WHATSAPP: 2,
+    Channel.EMAIL: 4,
+    Channel.MESSENGER: 8,
+    Channel.INSTAGRAM: 16,
+}
+
+
 class IntegrationStatus(models.TextChoices):
     PENDING = "pending", "Not checked yet"
     CONNECTED = "connected", "Connected"
@@ -143,6 +153,12 @@ class Thread(TenantModel):
     assigned_to = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     labels = models.ManyToManyField(Label, through="ThreadLabel", related_name="threads", blank=True)
     unread_count = models.PositiveIntegerField(default=0)
+    channels = models.PositiveSmallIntegerField(
+        default=0,
+        editable=False,
+        help_text="The channels with a message in the thread, one bit each (CHANNEL_BITS): "
+        "the channel filter and the sidebar's counts read it instead of the messages.",
+    )
     last_message_at = models.DateTimeField(null=True, blank=True)
     last_message_preview = models.CharField(max_length=200, blank=True)
     last_inbound_at = models.DateTimeField(null=True, blank=True)

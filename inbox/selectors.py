@@ -19,7 +19,9 @@ from django.db.models import (
 from django.db.models.functions import Concat
 
 from crm.hooks import TimelineItem
+from crm.models import Contact
 from inbox.models import (
+    CHANNEL_BITS,
     Attachment,
     Channel,
     ContactIdentity,
@@ -129,6 +131,41 @@ def threads_shown(*, organization) -> QuerySet[Thread]:
     )
 
 
+# What a row of the thread list shows, read with .values() (inbox.api.serializers.thread_row_payload).
+THREAD_ROW_FIELDS = (
+    "id",
+    "status",
+    "snoozed_until",
+    "unread_count",
+    "last_message_at",
+    "last_message_preview",
+    "created_at",
+    "contact_id",
+    "contact__first_name",
+    "contact__last_name",
+    "contact__company",
+    "contact__email",
+    "contact__phone",
+    "assigned_to_id",
+    "assigned_to__user__email",
+    "assigned_to__user__first_name",
+    "assigned_to__user__last_name",
+    "last_inbound_integration__kind",
+)
+
+
+def thread_label_refs(*, organization, thread_ids: list[int]) -> dict[int, list[dict]]:
+    """Each thread's labels (id, name, colour), by name, in one query."""
+    refs: dict[int, list[dict]] = {}
+    links = ThreadLabel.objects.filter(organization=organization, thread_id__in=thread_ids).values_list(
+        "thread_id", "label_id", "label__name", "label__color"
+    )
+    # Sorted here: a few labels per thread, where ORDER BY would sort the joined rows first.
+    for thread_id, label_id, name, color in sorted(links, key=lambda link: (link[2], link[1])):
+        refs.setdefault(thread_id, []).append({"id": label_id, "name": name, "color": color})
+    return refs
+
+
 THREAD_COLUMNS = (
     "id",
     "organization_id",
@@ -157,8 +194,8 @@ def threads_in_status(threads: QuerySet[Thread], status: str, *, now: datetime) 
 
 
 def threads_on_channel(threads: QuerySet[Thread], channel: str, *, organization) -> QuerySet[Thread]:
-    on_channel = Message.objects.filter(organization=organization, thread=OuterRef("pk"), channel=channel)
-    return threads.filter(Exists(on_channel))
+    """Threads with a message on ``channel``, read from the thread's own channel bits."""
+    return threads.alias(on_channel=F("channels").bitand(CHANNEL_BITS[channel])).filter(on_channel__gt=0)
 
 
 def threads_labeled(threads: QuerySet[Thread], label_id: int, *, organization) -> QuerySet[Thread]:
@@ -207,32 +244,34 @@ def threads_search(threads: QuerySet[Thread], term: str, *, organization) -> Que
 
 def thread_unread_counts(*, organization, membership) -> dict:
     """The sidebar's numbers of threads with unread messages: all, mine, unassigned, per
-    channel (threads with a message on it, as the channel filter reads) and per label."""
-    unread = Q(unread_count__gt=0)
-    listed = Thread.objects.filter(
-        organization=organization, last_message_at__isnull=False, contact__deleted_at__isnull=True
+    channel (threads with a message on it, as the channel filter reads) and per label.
+
+    Two queries over the unread threads only (the partial index ``thread_org_unread_idx``
+    finds them): the channels come from each thread's channel bits, not from its messages."""
+    # "Not of a deleted contact" as an anti-join probed per unread thread: a plain join on the
+    # contact would read every contact of the business to find the few deleted ones.
+    deleted_contact = Contact.objects.filter(pk=OuterRef("contact_id"), deleted_at__isnull=False)
+    unread_threads = Thread.objects.filter(
+        ~Exists(deleted_contact), organization=organization, unread_count__gt=0, last_message_at__isnull=False
     )
-    totals = listed.aggregate(
-        all=Count("id", filter=unread),
-        mine=Count("id", filter=unread & Q(assigned_to=membership)),
-        unassigned=Count("id", filter=unread & Q(assigned_to__isnull=True)),
-    )
-    per_channel = dict(
-        Message.objects.filter(organization=organization, thread__in=listed.filter(unread_count__gt=0))
-        .order_by()
-        .values("channel")
-        .annotate(threads=Count("thread_id", distinct=True))
-        .values_list("channel", "threads")
+    bits = {f"on_{channel}": F("channels").bitand(bit) for channel, bit in CHANNEL_BITS.items()}
+    totals = unread_threads.alias(**bits).aggregate(
+        all=Count("id"),
+        mine=Count("id", filter=Q(assigned_to=membership)),
+        unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
+        **{f"channel_{channel}": Count("id", filter=Q(**{f"on_{channel}__gt": 0})) for channel in CHANNEL_BITS},
     )
     labels = (
         Label.objects.filter(organization=organization)
-        .annotate(unread=Count("threadlabel", filter=Q(threadlabel__thread__in=listed.filter(unread_count__gt=0))))
+        .annotate(unread=Count("threadlabel", filter=Q(threadlabel__thread__in=unread_threads)))
         .order_by("name", "id")
         .values("id", "name", "color", "unread")
     )
     return {
-        **totals,
-        "channels": {channel: per_channel.get(channel, 0) for channel in Channel.values},
+        "all": totals["all"],
+        "mine": totals["mine"],
+        "unassigned": totals["unassigned"],
+        "channels": {channel: totals[f"channel_{channel}"] for channel in Channel.values},
         "labels": list(labels),
     }
 

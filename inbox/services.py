@@ -24,6 +24,7 @@ from crm import services as crm_services
 from crm.models import Contact, ContactSource
 from inbox import realtime
 from inbox.models import (
+    CHANNEL_BITS,
     KIND_CHANNEL,
     Attachment,
     Channel,
@@ -228,6 +229,7 @@ def inbound_record(*, config: IntegrationConfig, inbound: InboundMessage) -> Mes
         status=ThreadStatus.OPEN,
         snoozed_until=None,
         unread_count=F("unread_count") + 1,
+        channels=F("channels").bitor(CHANNEL_BITS[channel]),
         last_message_at=now,
         last_message_preview=_preview(inbound.subject, inbound.body),
         last_inbound_at=now,
@@ -414,7 +416,10 @@ def message_send(
     )
     MessageEvent.objects.create(organization=thread.organization, message=message, status=MessageStatus.QUEUED)
     Thread.objects.filter(pk=thread.pk).update(
-        last_message_at=now, last_message_preview=_preview(message.subject, body), updated_at=now
+        last_message_at=now,
+        last_message_preview=_preview(message.subject, body),
+        channels=F("channels").bitor(CHANNEL_BITS[channel]),
+        updated_at=now,
     )
     tasks.message_deliver.delay_on_commit(organization_id=thread.organization_id, message_id=message.pk)
     realtime.publish_on_commit(thread.organization_id, realtime.message_event("message.created", message))
@@ -582,6 +587,7 @@ def contact_inbox_merge(target: Contact, merged: Contact) -> None:
     Message.objects.filter(organization=organization, thread=old).update(thread=thread)
     newest = max(filter(None, [thread.last_message_at, old.last_message_at]), default=None)
     thread.unread_count += old.unread_count
+    thread.channels |= old.channels
     if old.last_message_at and old.last_message_at == newest:
         thread.last_message_at, thread.last_message_preview = old.last_message_at, old.last_message_preview
     if old.last_inbound_at and (thread.last_inbound_at is None or old.last_inbound_at > thread.last_inbound_at):

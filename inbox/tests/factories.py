@@ -1,10 +1,12 @@
 import factory
+from django.db.models import F
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import OrganizationFactory
 from crm.tests.factories import ContactFactory
 from inbox.models import (
+    CHANNEL_BITS,
     Attachment,
     Channel,
     ContactIdentity,
@@ -73,6 +75,7 @@ class ThreadLabelFactory(DjangoModelFactory):
 class MessageFactory(DjangoModelFactory):
     class Meta:
         model = Message
+        skip_postgeneration_save = True
 
     organization = factory.SubFactory(OrganizationFactory)
     thread = factory.SubFactory(ThreadFactory, organization=factory.SelfAttribute("..organization"))
@@ -84,6 +87,14 @@ class MessageFactory(DjangoModelFactory):
     from_address = factory.SelfAttribute("thread.contact.phone")
     to_address = factory.SelfAttribute("integration.address")
     body = factory.Faker("sentence")
+
+    @factory.post_generation
+    def mark_channel(message, create, extracted, **kwargs):
+        """As the services do: the thread records that it has a message on this channel."""
+        if create:
+            Thread.objects.filter(pk=message.thread_id).update(
+                channels=F("channels").bitor(CHANNEL_BITS[message.channel])
+            )
 
 
 class MessageEventFactory(DjangoModelFactory):
