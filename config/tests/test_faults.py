@@ -166,7 +166,10 @@ def test_an_import_whose_worker_is_killed_runs_again_and_imports_every_row_once(
             assert _wait_for(lambda: _broker_holds_nothing(broker_server.url, queue), seconds=10)
 
     assert _received(first_log.read_text()) == {task.id: 1}
-    assert _received(second_log.read_text()) == {task.id: 1}, "the second worker ran the task again"
+    # The second worker takes the task again; on a slow machine a run longer than the test's
+    # 2-second visibility timeout is handed to it once more, and that delivery must find the
+    # import completed and do nothing: what counts is every row once, and the queue empty.
+    assert set(_received(second_log.read_text())) == {task.id}
     done = progress()
     assert (done.rows_done, done.created_count, done.failed_count) == (rows, rows, 0)
     emails = Counter(Contact.objects.filter(organization=org).values_list("email", flat=True))
