@@ -32,6 +32,13 @@ from bench import common, contacts_generate
 
 AUTH_TOKEN = "bench-twilio-auth-token-0123456789"
 ACCOUNT_SID = "AC" + "b" * 32
+# Each thread's channel bits (inbox.models.CHANNEL_BITS) from its messages, as the services keep them.
+THREAD_CHANNELS = (
+    "UPDATE inbox_thread SET channels = used.bits FROM (SELECT thread_id, bit_or(CASE channel "
+    "WHEN 'sms' THEN 1 WHEN 'whatsapp' THEN 2 WHEN 'email' THEN 4 WHEN 'messenger' THEN 8 "
+    "WHEN 'instagram' THEN 16 ELSE 0 END) AS bits FROM inbox_message WHERE organization_id = %s "
+    "GROUP BY thread_id) AS used WHERE used.thread_id = inbox_thread.id"
+)
 SEARCH_INDEX = "CREATE INDEX message_search_idx ON inbox_message USING gin (search_vector)"
 INBOUND_LINES = (
     "Hi, is anyone available to look at a leaking tap this week?",
@@ -213,9 +220,12 @@ def message_rows(plan: Plan, threads: list[tuple[int, int, datetime]], contacts:
 
 
 def identity_rows(plan: Plan, contacts: list[tuple[int, str, str]]):
-    now = datetime.now(UTC)
+    """Each phone once: random numbers sometimes repeat, and a number leads to one contact."""
+    now, seen = datetime.now(UTC), set()
     for contact_id, phone, _email in contacts:
-        yield plan.organization_id, contact_id, "sms", phone, now
+        if phone not in seen:
+            seen.add(phone)
+            yield plan.organization_id, contact_id, "sms", phone, now
 
 
 def label_rows(plan: Plan, thread_ids: list[int], seed: int):
@@ -261,6 +271,7 @@ def load(admin_url: str, plans: list[Plan], per_thread: int) -> float:
                 MESSAGE_COLUMNS,
                 message_rows(plan, threads, by_contact, per_thread, organization_id),
             )
+            connection.execute(THREAD_CHANNELS, [organization_id])
             _copy(
                 connection,
                 "inbox_threadlabel",

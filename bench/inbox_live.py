@@ -77,14 +77,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=300)
     args = parser.parse_args()
-    env = common.production_environment()
+    env = common.production_environment(BENCH_BASELINES="1")
     common.setup_django(env)
     inbox = json.loads(common.tokens_file("inbox").read_text())["busy-inbox"]
     known = inbox_api.known_numbers(inbox["organization_id"], 200)
     web, daphne = common.start_web(env), start_daphne(env)
     try:
-        common.wait_for_http(common.BASE_URL + "/healthz", server=web)
-        common.wait_for_http(f"http://127.0.0.1:{DAPHNE_PORT}/healthz", server=daphne)
+        common.wait_for_http(common.BASE_URL + "/bench/constant/", server=web)
+        common.wait_for_http(f"http://127.0.0.1:{DAPHNE_PORT}/bench/constant/", server=daphne)
         print(json.dumps(measure(inbox, known, args.messages), indent=2))
     finally:
         common.stop(web, daphne)
