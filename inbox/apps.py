@@ -37,3 +37,9 @@ class InboxConfig(AppConfig):
         # Email arrives, and reports on what we sent, through anymail's own webhooks.
         inbound.connect(email_inbound.inbound_received, dispatch_uid="inbox.email_inbound")
         tracking.connect(email_inbound.tracking_received, dispatch_uid="inbox.email_tracking")
+
+        from accounts.signals import onboarding_completed
+        from inbox.onboarding import onboarding_completed_receiver
+
+        # Finishing onboarding gives the business its inbound email address.
+        onboarding_completed.connect(onboarding_completed_receiver, dispatch_uid="inbox.onboarding")

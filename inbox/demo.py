@@ -122,7 +122,7 @@ class _Plan:
 
 @transaction.atomic
 def demo_inbox_seed(organization: Organization, owner: User) -> None:
-    if IntegrationConfig.objects.filter(organization=organization).exists():
+    if Thread.objects.filter(organization=organization).exists():
         return
     rng = random.Random(SEED)
     now = timezone.now()
@@ -135,8 +135,10 @@ def demo_inbox_seed(organization: Organization, owner: User) -> None:
 
 def _integrations(organization: Organization, owner: User, now: datetime) -> dict[str, IntegrationConfig]:
     configs = {}
+    # Onboarding already gave the business its inbound email address: the demo uses that one.
+    existing = {config.kind: config for config in IntegrationConfig.objects.filter(organization=organization)}
     for kind, name, address, credentials in INTEGRATIONS:
-        config = services.integration_create(
+        config = existing.get(kind) or services.integration_create(
             organization=organization, actor=owner, kind=kind, name=name, address=address, credentials=credentials
         )
         config.status, config.last_checked_at = IntegrationStatus.CONNECTED, now

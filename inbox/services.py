@@ -716,6 +716,14 @@ def integration_create(
     return config
 
 
+def inbound_email_ensure(*, organization, actor: User | None) -> IntegrationConfig:
+    """The business's inbound email integration, made (at ``<slug>@INBOX_EMAIL_DOMAIN``) if it has none."""
+    existing = IntegrationConfig.objects.filter(organization=organization, kind=IntegrationKind.EMAIL).first()
+    if existing is not None:
+        return existing
+    return integration_create(organization=organization, actor=actor, kind=IntegrationKind.EMAIL, name="Inbound email")
+
+
 @transaction.atomic
 def integration_update(*, config: IntegrationConfig, actor: User | None, **changes) -> IntegrationConfig:
     """Change an integration; a new address or new credentials must be checked again (pending)."""
