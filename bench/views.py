@@ -25,6 +25,7 @@ from accounts.tenancy import organization_scope
 from crm.models import Contact
 from crm.selectors import CONTACT_VALUE_FIELDS, contact_tag_names
 from inbox.models import Thread, ThreadLabel, ThreadStatus
+from inbox.selectors import THREAD_ROW_FIELDS
 from scheduling.models import MAX_BOOKING_LENGTH, Booking, BookingStatus
 from scheduling.selectors import CALENDAR_FIELDS
 
@@ -69,28 +70,6 @@ def scheduling_calendar_values(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"results": rows})
 
 
-THREAD_VALUE_FIELDS = (
-    "id",
-    "status",
-    "snoozed_until",
-    "unread_count",
-    "last_message_at",
-    "last_message_preview",
-    "created_at",
-    "contact_id",
-    "contact__first_name",
-    "contact__last_name",
-    "contact__company",
-    "contact__email",
-    "contact__phone",
-    "assigned_to_id",
-    "assigned_to__user__email",
-    "assigned_to__user__first_name",
-    "assigned_to__user__last_name",
-    "last_inbound_integration__kind",
-)
-
-
 def inbox_threads_values(request: HttpRequest) -> JsonResponse:
     token = api_token_by_key(request.headers.get("Authorization", "").removeprefix("Bearer "))
     if token is None:
@@ -106,7 +85,7 @@ def inbox_threads_values(request: HttpRequest) -> JsonResponse:
             )
             .exclude(Q(snoozed_until__gt=timezone.now()))
             .order_by("-last_message_at", "-id")
-            .values(*THREAD_VALUE_FIELDS)[:51]
+            .values(*THREAD_ROW_FIELDS)[:51]
         )[:50]
         labels: dict[int, list[dict]] = {}
         links = ThreadLabel.objects.filter(
