@@ -75,6 +75,7 @@ THREAD_COLUMNS = (
     "last_message_preview",
     "last_inbound_at",
     "last_inbound_integration_id",
+    "channels",
     "created_at",
     "updated_at",
 )
@@ -192,9 +193,10 @@ def thread_rows(plan: Plan, contacts: list[tuple[int, str, str]], per_thread: in
         assigned = plan.membership_id if rng.random() < 0.2 else None
         preview = rng.choice(INBOUND_LINES)
         first = last - timedelta(minutes=per_thread * 30)
+        # channels start empty: THREAD_CHANNELS sets them from the messages once those are in
         yield (
             plan.organization_id, contact_id, status, snoozed, assigned, unread,
-            last, preview, last, plan.integration_id, first, last,
+            last, preview, last, plan.integration_id, 0, first, last,
         )  # fmt: skip
 
 

@@ -111,9 +111,8 @@ def contact_messages_timeline(contact, before: datetime | None, limit: int) -> l
 
 
 def threads_shown(*, organization) -> QuerySet[Thread]:
-    """The organization's conversations with live contacts, newest activity first, with what a
-    list row shows loaded in one query (and the labels in a second). Lists leave out threads
-    without a message yet, which also keeps their cursor on a column without nulls."""
+    """The organization's conversations with live contacts, newest activity first, with what
+    ``thread_payload`` shows loaded in one query (and the labels in a second)."""
     labels = Label.objects.filter(organization=organization).only("id", "name", "color").order_by("name", "id")
     return (
         Thread.objects.filter(organization=organization, contact__deleted_at__isnull=True)
@@ -131,7 +130,19 @@ def threads_shown(*, organization) -> QuerySet[Thread]:
     )
 
 
-# What a row of the thread list shows, read with .values() (inbox.api.serializers.thread_row_payload).
+def threads_listed(*, organization) -> QuerySet[Thread]:
+    """What the thread list reads its rows from (``THREAD_ROW_FIELDS`` with ``.values()``): the
+    conversations with live contacts that have a message (one without is no conversation to
+    list, but it can be written to; it also keeps the cursor on a column without nulls),
+    newest activity first."""
+    return (
+        Thread.objects.filter(organization=organization, contact__deleted_at__isnull=True)
+        .exclude(last_message_at=None)
+        .order_by("-last_message_at", "-id")
+    )
+
+
+# What a row of the thread list shows, read with .values() (inbox.api.serializers.thread_rows_payload).
 THREAD_ROW_FIELDS = (
     "id",
     "status",

@@ -6,6 +6,7 @@ therefore turned into UTC before they reach a query, and one that cannot be
 (a year 1 date pushed before year 1) is a 400 naming the parameter.
 """
 
+import functools
 from datetime import UTC, datetime
 
 import django_filters
@@ -42,17 +43,39 @@ class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class FilterBackend(DjangoFilterBackend):
-    """django-filter's backend that skips building the filter set when no query parameter
-    names one of its filters: a filter set deep-copies all its filters when it is made,
-    which costs more than a page's query, and most list requests filter nothing."""
+    """django-filter's backend, building a filter set of only the filters the query names.
 
-    def filter_queryset(self, request, queryset, view):
+    A filter whose parameter is absent filters nothing, but a filter set deep-copies every
+    filter, and its form every field, each time it is made: that cost more than a page's
+    query. A request that names no filter builds no filter set at all."""
+
+    def get_filterset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is None or not _names_a_filter(request.query_params, filterset_class.base_filters):
-            return queryset
-        return super().filter_queryset(request, queryset, view)
+        if filterset_class is None:
+            return None
+        named = _named_filters(request.query_params, filterset_class.base_filters)
+        if not named:
+            return None
+        return _with_only(filterset_class, named)(**self.get_filterset_kwargs(request, queryset, view))
 
 
-def _names_a_filter(params, filters) -> bool:
+def _named_filters(params, filters) -> frozenset[str]:
     # A range filter reads "<name>_after"/"<name>_min" and the like besides "<name>".
-    return any(key in filters or key.rsplit("_", 1)[0] in filters for key in params)
+    named = set()
+    for key in params:
+        if key in filters:
+            named.add(key)
+        elif key.rsplit("_", 1)[0] in filters:
+            named.add(key.rsplit("_", 1)[0])
+    return frozenset(named)
+
+
+@functools.lru_cache(maxsize=1024)
+def _with_only(filterset_class, names: frozenset[str]):
+    """``filterset_class`` with only the filters ``names`` (made once for each set of names).
+
+    The filter set still reads the whole query (``self.data``), so a method that looks at
+    another parameter, as the contacts' ``tag_match`` does, sees it."""
+    subclass = type(filterset_class.__name__, (filterset_class,), {"__module__": filterset_class.__module__})
+    subclass.base_filters = {name: item for name, item in filterset_class.base_filters.items() if name in names}
+    return subclass

@@ -141,12 +141,12 @@ class ThreadSerializer(serializers.Serializer):
         return thread_payload(thread)
 
 
-def _iso(value) -> str | None:
+def _iso(value, tz=None) -> str | None:
     """A moment as DRF's DateTimeField writes it (the current time zone, "Z" for UTC), without
-    the field's per-call work: the thread list writes three per row."""
+    the field's per-call work: the thread list writes three per row, so it passes the zone."""
     if value is None:
         return None
-    text = timezone.localtime(value).isoformat()
+    text = value.astimezone(tz or timezone.get_current_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -154,10 +154,10 @@ def shown_status(thread: Thread) -> str:
     return _shown(thread.status, thread.snoozed_until)
 
 
-def _shown(status: str, snoozed_until) -> str:
+def _shown(status: str, snoozed_until, now=None) -> str:
     if status == ThreadStatus.CLOSED:
         return "closed"
-    if snoozed_until is not None and snoozed_until > timezone.now():
+    if snoozed_until is not None and snoozed_until > (now or timezone.now()):
         return "snoozed"
     return "open"
 
@@ -170,7 +170,7 @@ def _member(membership: Membership | None) -> dict | None:
 
 
 def thread_payload(thread: Thread) -> dict[str, Any]:
-    """A thread read by ``selectors.threads_listed`` (contact, member and labels loaded)."""
+    """A thread read by ``selectors.threads_shown`` (contact, member and labels loaded)."""
     contact = thread.contact
     integration = thread.last_inbound_integration
     return {
@@ -193,39 +193,46 @@ def thread_payload(thread: Thread) -> dict[str, Any]:
     }
 
 
-def thread_row_payload(row: dict[str, Any], labels: list[dict]) -> dict[str, Any]:
-    """The same shape as ``thread_payload``, from a row of ``selectors.THREAD_ROW_FIELDS``."""
-    first_name, last_name = row["contact__first_name"], row["contact__last_name"]
-    member = None
-    if row["assigned_to_id"] is not None:
-        name = f"{row['assigned_to__user__first_name']} {row['assigned_to__user__last_name']}".strip()
-        member = {"id": row["assigned_to_id"], "name": name, "email": row["assigned_to__user__email"]}
-    kind = row["last_inbound_integration__kind"]
-    return {
-        "id": row["id"],
-        "contact": {
-            "id": row["contact_id"],
-            "display_name": contact_display_name(
-                first_name,
-                last_name,
-                row["contact__company"],
-                row["contact__email"],
-                row["contact__phone"],
-                row["contact_id"],
-            ),
-            "phone": row["contact__phone"],
-            "email": row["contact__email"],
-        },
-        "status": _shown(row["status"], row["snoozed_until"]),
-        "snoozed_until": _iso(row["snoozed_until"]),
-        "assigned_to": member,
-        "labels": labels,
-        "unread_count": row["unread_count"],
-        "last_message_at": _iso(row["last_message_at"]),
-        "last_message_preview": row["last_message_preview"],
-        "last_channel": KIND_CHANNEL[kind].value if kind is not None else None,
-        "created_at": _iso(row["created_at"]),
-    }
+def thread_rows_payload(rows: list[dict[str, Any]], labels: dict[int, list[dict]]) -> list[dict[str, Any]]:
+    """The same shape as ``thread_payload``, from rows of ``selectors.THREAD_ROW_FIELDS`` and
+    each thread's labels; the time zone and the time are read once for the page."""
+    tz, now = timezone.get_current_timezone(), timezone.now()
+    payloads = []
+    for row in rows:
+        first_name, last_name = row["contact__first_name"], row["contact__last_name"]
+        member = None
+        if row["assigned_to_id"] is not None:
+            name = f"{row['assigned_to__user__first_name']} {row['assigned_to__user__last_name']}".strip()
+            member = {"id": row["assigned_to_id"], "name": name, "email": row["assigned_to__user__email"]}
+        kind = row["last_inbound_integration__kind"]
+        payloads.append(
+            {
+                "id": row["id"],
+                "contact": {
+                    "id": row["contact_id"],
+                    "display_name": contact_display_name(
+                        first_name,
+                        last_name,
+                        row["contact__company"],
+                        row["contact__email"],
+                        row["contact__phone"],
+                        row["contact_id"],
+                    ),
+                    "phone": row["contact__phone"],
+                    "email": row["contact__email"],
+                },
+                "status": _shown(row["status"], row["snoozed_until"], now),
+                "snoozed_until": _iso(row["snoozed_until"], tz),
+                "assigned_to": member,
+                "labels": labels.get(row["id"], []),
+                "unread_count": row["unread_count"],
+                "last_message_at": _iso(row["last_message_at"], tz),
+                "last_message_preview": row["last_message_preview"],
+                "last_channel": KIND_CHANNEL[kind].value if kind is not None else None,
+                "created_at": _iso(row["created_at"], tz),
+            }
+        )
+    return payloads
 
 
 class ThreadAssignSerializer(serializers.Serializer):

@@ -123,19 +123,17 @@ class ThreadViewSet(OrganizationGenericViewSet, mixins.ListModelMixin, mixins.Re
     ordering = ["-last_message_at", "-id"]
 
     def get_queryset(self) -> QuerySet[Thread]:
-        threads = selectors.threads_shown(organization=self.request.organization)
-        # A thread without a message yet is no conversation to list, but it can be written to.
-        return threads.exclude(last_message_at=None) if self.action == "list" else threads
+        if self.action == "list":
+            return selectors.threads_listed(organization=self.request.organization)
+        return selectors.threads_shown(organization=self.request.organization)
 
     def list(self, request, *args, **kwargs):
         # The list reads rows, not model instances, as the contacts list does: at 50 threads
         # a page, building threads, contacts, members and users cost more than the query.
-        threads = self.filter_queryset(self.get_queryset()).prefetch_related(None)
+        threads = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(threads.values(*selectors.THREAD_ROW_FIELDS))
         labels = selectors.thread_label_refs(organization=request.organization, thread_ids=[row["id"] for row in page])
-        return self.get_paginated_response(
-            [serializers.thread_row_payload(row, labels.get(row["id"], [])) for row in page]
-        )
+        return self.get_paginated_response(serializers.thread_rows_payload(page, labels))
 
     def _answer(self, thread: Thread) -> Response:
         return Response(serializers.thread_payload(self.get_queryset().get(pk=thread.pk)))
