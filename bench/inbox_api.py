@@ -2,8 +2,9 @@
 threads against a hand-written ``.values()`` view of the same query.
 
 Thread list: ``GET /api/v1/inbox/threads/?status=open&unread=true`` (the sidebar's "unread"
-view: open, not snoozed, with unread messages, newest first) and the sidebar's counts, beside
-``/bench/inbox-threads-values/`` (bench/views.py), under wrk in the same run.
+view: open, not snoozed, with unread messages, newest first) beside
+``/bench/inbox-threads-values/``, and the sidebar's counts beside ``/bench/inbox-counts-values/``
+(bench/views.py: the same queries by hand), under wrk in alternating rounds of the same run.
 
 Inbound webhooks: Twilio SMS webhooks signed the way Twilio signs them (the official
 ``RequestValidator``), each with a new MessageSid; nine in ten from numbers the business already
@@ -32,6 +33,7 @@ WEBHOOK_PATH = "/webhooks/inbox/twilio_sms/"
 THREADS_PATH = "/api/v1/inbox/threads/?status=open&unread=true"
 THREADS_BASELINE_PATH = "/bench/inbox-threads-values/"
 COUNTS_PATH = "/api/v1/inbox/threads/counts/"
+COUNTS_BASELINE_PATH = "/bench/inbox-counts-values/"
 SIGNED_POSTS = Path(__file__).resolve().parent / "wrk_signed_posts.lua"
 KNOWN_SHARE = 0.9
 
@@ -101,16 +103,18 @@ def main() -> int:
     web = common.start_web({**env, "BENCH_BASELINES": "1"})
     try:
         common.wait_for_http(common.BASE_URL + "/bench/constant/", server=web)
-        rows, ratios = {}, []
+        rows, ratios = {}, {"threads": [], "counts": []}
         # Alternating rounds, as the machine's speed drifts: each ratio compares neighbours.
         for round_number in range(1, args.rounds + 1):
-            for name, path in (("baseline", THREADS_BASELINE_PATH), ("api", THREADS_PATH)):
-                common.timed_gets(path, inbox["token"], 5)
-                rows[f"{name} {round_number}"] = common.wrk(path, inbox["token"], args.seconds, close=True)
-            api, baseline = rows[f"api {round_number}"], rows[f"baseline {round_number}"]
-            ratios.append(round(api["requests_per_second"] / baseline["requests_per_second"], 2))
-        common.timed_gets(COUNTS_PATH, inbox["token"], 5)
-        rows["counts"] = common.wrk(COUNTS_PATH, inbox["token"], args.seconds, close=True)
+            for view, api_path, baseline_path in (
+                ("threads", THREADS_PATH, THREADS_BASELINE_PATH),
+                ("counts", COUNTS_PATH, COUNTS_BASELINE_PATH),
+            ):
+                for name, path in (("baseline", baseline_path), ("api", api_path)):
+                    common.timed_gets(path, inbox["token"], 5)
+                    rows[f"{view} {name} {round_number}"] = common.wrk(path, inbox["token"], args.seconds, close=True)
+                api, baseline = rows[f"{view} api {round_number}"], rows[f"{view} baseline {round_number}"]
+                ratios[view].append(round(api["requests_per_second"] / baseline["requests_per_second"], 2))
         rows["webhooks"] = wrk_signed_posts(requests_file, args.seconds)
         print(json.dumps({**rows, "api_over_values": ratios}, indent=2))
     finally:

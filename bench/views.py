@@ -9,6 +9,9 @@
   page's open, unsnoozed threads with unread messages, newest first, with contact, member and
   last channel, then their labels) written by hand the same way, as the baseline for
   ``GET /api/v1/inbox/threads/``.
+- ``inbox_counts_values``: the sidebar's two counting queries (unread threads of live contacts:
+  all, mine, unassigned, per channel bit; then per label) written by hand the same way, as the
+  baseline for ``GET /api/v1/inbox/threads/counts/``.
 - ``scheduling_calendar_values``: the calendar's query (bookings overlapping the
   ``from``/``to`` window, not cancelled, with service, contact and job) written
   by hand the same way, as the baseline for ``GET /api/v1/calendar/``.
@@ -16,7 +19,7 @@
 
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
@@ -24,7 +27,7 @@ from accounts.selectors import api_token_by_key
 from accounts.tenancy import organization_scope
 from crm.models import Contact
 from crm.selectors import CONTACT_VALUE_FIELDS, contact_tag_names
-from inbox.models import Thread, ThreadLabel, ThreadStatus
+from inbox.models import CHANNEL_BITS, Label, Thread, ThreadLabel, ThreadStatus
 from inbox.selectors import THREAD_ROW_FIELDS
 from scheduling.models import MAX_BOOKING_LENGTH, Booking, BookingStatus
 from scheduling.selectors import CALENDAR_FIELDS
@@ -98,3 +101,29 @@ def inbox_threads_values(request: HttpRequest) -> JsonResponse:
     for row in rows:
         row["labels"] = labels.get(row["id"], [])
     return JsonResponse({"results": rows})
+
+
+def inbox_counts_values(request: HttpRequest) -> JsonResponse:
+    token = api_token_by_key(request.headers.get("Authorization", "").removeprefix("Bearer "))
+    if token is None or token.membership is None:
+        return JsonResponse({"error": "invalid token"}, status=401)
+    organization_id = token.organization_id
+    with organization_scope(organization_id):
+        deleted = Contact.objects.filter(pk=OuterRef("contact_id"), deleted_at__isnull=False)
+        unread = Thread.objects.filter(
+            ~Exists(deleted), organization_id=organization_id, unread_count__gt=0, last_message_at__isnull=False
+        )
+        bits = {f"on_{channel}": F("channels").bitand(bit) for channel, bit in CHANNEL_BITS.items()}
+        totals = unread.alias(**bits).aggregate(
+            all=Count("id"),
+            mine=Count("id", filter=Q(assigned_to_id=token.membership.id)),
+            unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
+            **{str(channel): Count("id", filter=Q(**{f"on_{channel}__gt": 0})) for channel in CHANNEL_BITS},
+        )
+        labels = list(
+            Label.objects.filter(organization_id=organization_id)
+            .annotate(unread=Count("threadlabel", filter=Q(threadlabel__thread__in=unread)))
+            .order_by("name", "id")
+            .values("id", "name", "color", "unread")
+        )
+    return JsonResponse({**totals, "labels": labels})
