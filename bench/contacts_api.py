@@ -52,8 +52,9 @@ def explain(organization_id: int, term: str) -> str:
     from crm import selectors
 
     with organization_scope(organization_id):
+        organization = _organization(organization_id)
         contacts = selectors.contacts_search(
-            selectors.contacts_live(organization=_organization(organization_id)), term
+            selectors.contacts_live(organization=organization), term, organization=organization
         )[:100]
         return contacts.explain(analyze=True)
 

@@ -9,7 +9,16 @@ from django.utils.html import format_html
 from accounts.models import Organization
 from crm import import_files, imports
 from crm.export import contacts_csv_response
-from crm.models import Contact, ContactImport, ContactImportError, ContactNote, ContactTag, ImportStatus, Tag
+from crm.models import (
+    Contact,
+    ContactImport,
+    ContactImportError,
+    ContactNote,
+    ContactTag,
+    ImportStatus,
+    SearchWord,
+    Tag,
+)
 
 
 class ContactTagInline(admin.TabularInline):
@@ -72,6 +81,22 @@ class TagAdmin(admin.ModelAdmin):
     list_filter = ["created_at"]
     search_fields = ["name", "organization__name"]
     list_select_related = ["organization"]
+
+
+@admin.register(SearchWord)
+class SearchWordAdmin(admin.ModelAdmin):
+    """The words a mistyped search is matched against; the database keeps them, staff only look."""
+
+    list_display = ["word", "organization"]
+    list_filter = ["organization"]
+    search_fields = ["word", "organization__name"]
+    list_select_related = ["organization"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(ContactTag)

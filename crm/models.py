@@ -106,6 +106,24 @@ def contact_display_name(first_name: str, last_name: str, company: str, email: s
     return name or company or email or phone or f"Contact {pk}"
 
 
+class SearchWord(TenantModel):
+    """A word of the organization's contacts' names and companies: what a mistyped search word
+    is matched against (a few thousand words, where the contacts are millions of rows).
+
+    PostgreSQL keeps it by itself: a trigger adds the words of every contact inserted or
+    updated, one statement for a whole batch (migration 0007). Words are never removed; one no
+    contact bears any more only widens a search to nothing. On SQLite it stays empty."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, db_index=False)  # the unique index leads
+    word = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "word"], name="searchword_once")]
+
+    def __str__(self) -> str:
+        return self.word
+
+
 class ContactTag(TenantModel):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE)
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE)

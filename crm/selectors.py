@@ -4,13 +4,14 @@ import heapq
 import re
 from datetime import datetime
 
-from django.contrib.postgres.search import TrigramWordSimilarity
+from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
+from django.db.models.functions import Greatest, Length
 
 from accounts.models import Organization
 from crm import hooks
-from crm.models import Contact, ContactNote, ContactTag
+from crm.models import Contact, ContactNote, ContactTag, SearchWord
 
 SEARCH_LIMIT = 100
 # Every stored field of a contact that the API and the export show; lists read them with .values().
@@ -47,16 +48,70 @@ def contacts_deleted(*, organization: Organization) -> QuerySet[Contact]:
     return Contact.objects.filter(organization=organization, deleted_at__isnull=False, merged_into__isnull=True)
 
 
-def _term_condition(token: str) -> Q | None:
+def _term_condition(token: str, organization: Organization) -> Q | Func | None:
     digits = re.sub(r"\D", "", token)
     if len(digits) >= 3 and not re.search(r"[^\W\d_]", token):
         return Q(phone_digits__contains=digits)
     if len(token) < 2:
         return None
-    if connection.vendor == "postgresql":
-        # Word similarity: a token matches a word of the contact with a typo or two.
-        return Q(search_text__trigram_word_similar=token)
-    return Q(search_text__contains=token)
+    if connection.vendor != "postgresql":
+        return Q(search_text__contains=token)
+    if WORD.fullmatch(token):
+        # The word as typed (or the start of one), or a known word it looks like a typo of.
+        return _WordsInContact([token, *_words_like(token, organization)])
+    # Emails and other words with digits or punctuation: by trigram word similarity.
+    return Q(search_text__trigram_word_similar=token)
+
+
+WORD = re.compile(r"[^\W\d_]+")
+SIMILAR_WORDS = 5
+TYPO_MIN_LENGTH = 3  # a typo in a shorter word could be meant as too many others
+
+
+def _words_like(token: str, organization: Organization) -> list[str]:
+    """The organization's name and company words that ``token`` may be a typo of, closest first;
+    none when a word starts with it. Within one letter of its length (two from five letters on),
+    so that "ann" does not stand for "anderson" nor "weber" for "webberley"."""
+    if len(token) < TYPO_MIN_LENGTH:
+        return []
+    words = SearchWord.objects.filter(organization=organization)
+    if words.filter(word__startswith=token).exists():
+        return []  # a word as typed, or the start of one: taken as meant
+    # Two measures, as each misses typos the other finds: similarity of the two words as wholes
+    # ("eleis" for "ellis", at least 0.3), and how much of the typed word the known one holds
+    # ("jonh" for "john", at least 0.4: the thresholds are the connection's, config/settings.py).
+    alike = Q(word__trigram_similar=token) | Q(word__trigram_word_similar=token)
+    slack = 1 if len(token) < 5 else 2
+    return list(
+        words.filter(alike)
+        .alias(length=Length("word"))
+        .filter(length__range=(len(token) - slack, len(token) + slack))
+        .exclude(word=token)
+        .annotate(similarity=Greatest(TrigramSimilarity("word", token), TrigramWordSimilarity(token, "word")))
+        .order_by("-similarity", "word")
+        .values_list("word", flat=True)[:SIMILAR_WORDS]
+    )
+
+
+class _WordsInContact(Func):
+    """``search_vector @@ to_tsquery('simple', 'typed:* | like | ...')`` over the contact's stored
+    tsvector column (PostgreSQL only, made by migration 0007 from the search text), which the
+    GIN index ``contact_search_vector_idx`` covers. The first word matches as a prefix too.
+    Every word is letters only, so none can carry tsquery syntax."""
+
+    output_field = BooleanField()
+
+    def __init__(self, words: list[str]):
+        query = " | ".join([f"{words[0]}:*", *words[1:]])
+        super().__init__(F("search_text"), Value(query))
+
+    def as_sql(self, compiler, connection, **extra):
+        (text, _), (query, query_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        # The same table alias as the search text, whatever the query calls it.
+        column = text.rsplit(".", 1)[0] + '."search_vector"' if "." in text else '"search_vector"'
+        return f"{column} @@ to_tsquery('simple', {query})", tuple(query_params)
 
 
 def contact_tag_names(*, organization: Organization, contact_ids: list[int]) -> dict[int, list[str]]:
@@ -68,21 +123,23 @@ def contact_tag_names(*, organization: Organization, contact_ids: list[int]) -> 
     return names
 
 
-def contacts_search(contacts: QuerySet[Contact], term: str) -> QuerySet[Contact]:
+def contacts_search(contacts: QuerySet[Contact], term: str, *, organization: Organization) -> QuerySet[Contact]:
     """Contacts matching every word of ``term``, best first: names, company and
-    emails by words (a one-letter typo still matches), phones by any run of
-    three or more digits in any format.
+    emails by words (the start of a word, or a word with a typo, still matches),
+    phones by any run of three or more digits in any format.
 
-    Each word is its own condition so PostgreSQL intersects the trigram GIN
-    index's answers for every word before reading a row; SQLite falls back to
-    substring matching.
+    Each word is its own condition so PostgreSQL intersects the GIN indexes'
+    answers for every word before reading a row: the full-text index for words
+    (with the organization's known words a typo may stand for), the trigram
+    indexes for digits, emails and other words with punctuation. SQLite falls
+    back to substring matching.
     """
     term = term.replace("\x00", "")  # no database text holds a NUL; it can only be noise here
     tokens = term.lower().split()[:8]
     digits = re.sub(r"\D", "", term)
     if len(digits) >= 3 and not re.search(r"[^\W\d_]", term):
         tokens = [digits]  # a phone typed with spaces, dashes or a +1: one run of digits
-    conditions = [condition for token in tokens if (condition := _term_condition(token[:60])) is not None]
+    conditions = [condition for token in tokens if (condition := _term_condition(token[:60], organization)) is not None]
     if not conditions:
         return contacts.none() if tokens else contacts
     matches = contacts.filter(*conditions)

@@ -70,7 +70,9 @@ class ContactViewSet(
         term = request.query_params.get("search", "").strip()
         if term:
             # Search results come best first, so they are one page of the most relevant.
-            found = selectors.contacts_search(contacts, term).values(*selectors.CONTACT_VALUE_FIELDS)
+            found = selectors.contacts_search(contacts, term, organization=request.organization).values(
+                *selectors.CONTACT_VALUE_FIELDS
+            )
             rows = list(found[: selectors.SEARCH_LIMIT])
             return Response({"next": None, "previous": None, "results": self._payloads(rows)})
         page = self.paginate_queryset(contacts.values(*selectors.CONTACT_VALUE_FIELDS))
@@ -184,7 +186,7 @@ class ContactViewSet(
         contacts = self.filter_queryset(self.get_queryset())
         term = request.query_params.get("search", "").strip()
         if term:
-            contacts = selectors.contacts_search(contacts, term)
+            contacts = selectors.contacts_search(contacts, term, organization=request.organization)
         return contacts_csv_response(contacts, organization=request.organization)
 
     @extend_schema(request=serializers.BulkActionSerializer, responses=serializers.BulkResultSerializer)
@@ -219,9 +221,10 @@ class ContactViewSet(
             )
         filtered = filterset.qs
         term = params.get("search", "").strip()
-        return (
-            Contact.objects.filter(pk__in=selectors.contacts_search(filtered, term).values("pk")) if term else filtered
-        )
+        if not term:
+            return filtered
+        found = selectors.contacts_search(filtered, term, organization=self.request.organization)
+        return Contact.objects.filter(pk__in=found.values("pk"))
 
 
 def _before(value: str | None):

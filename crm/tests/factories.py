@@ -7,7 +7,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import OrganizationFactory
-from crm.models import Contact, ContactImport, ContactImportError, ContactNote, ContactTag, ImportStatus, Tag
+from crm.models import (
+    Contact,
+    ContactImport,
+    ContactImportError,
+    ContactNote,
+    ContactTag,
+    ImportStatus,
+    SearchWord,
+    Tag,
+)
 from crm.services import search_columns
 
 
@@ -104,3 +113,11 @@ def xlsx_upload(rows: list[list], *, name: str = "contacts.xlsx"):
     return SimpleUploadedFile(
         name, buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
+
+
+class SearchWordFactory(DjangoModelFactory):
+    class Meta:
+        model = SearchWord
+
+    organization = factory.SubFactory(OrganizationFactory)
+    word = factory.Sequence(lambda n: f"word{n}")
