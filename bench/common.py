@@ -40,11 +40,16 @@ def database_name(url: str) -> str:
 
 def tokens_file(kind: str, database_url: str = DATABASE_URL) -> Path:
     """Where a generator leaves the tokens and ids of the data it built (``kind`` is ``contacts``,
-    ``scheduling`` or ``inbox``): one file per database, so that data sets of two databases never mix. The
-    benchmark database of the per-issue scripts keeps the plain name."""
-    name = database_name(database_url)
-    suffix = "" if name == BENCH_DATABASE else f".{name}"
-    return RESULTS / f"{kind}_tokens{suffix}.json"
+    ``scheduling`` or ``inbox``): one file per database, so that data sets of two databases never mix."""
+    return results_file(f"{kind}_tokens.json", database_name(database_url))
+
+
+def results_file(name: str, database: str) -> Path:
+    """``bench/results/<name>`` for the benchmark database of the per-issue scripts, with the
+    database's name before the extension for any other (``inbox_tokens.bizbox_bench_small.json``),
+    so that runs on two databases at once never read each other's files."""
+    stem, dot, extension = name.partition(".")
+    return RESULTS / (name if database == BENCH_DATABASE else f"{stem}.{database}{dot}{extension}")
 
 
 def production_environment(

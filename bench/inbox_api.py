@@ -51,6 +51,40 @@ def known_numbers(organization_id: int, count: int = 2000) -> list[str]:
         )
 
 
+def unread_sms_numbers(organization_id: int, count: int = 2000) -> list[str]:
+    """Phones of contacts whose thread is already in the "unread" view (open, not snoozed, with
+    unread messages) and already has an SMS. A new SMS from one of them moves its thread to the top
+    but changes neither which threads that view lists nor any of the sidebar's counts, so that a
+    run on data an earlier run wrote to (``bench/run.py --reuse-data``) measures the same sets."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from accounts.tenancy import organization_scope
+    from inbox.models import CHANNEL_BITS, Channel, ContactIdentity, Thread, ThreadStatus
+
+    with organization_scope(organization_id):
+        unread_on_sms = (
+            Thread.objects.filter(
+                organization_id=organization_id,
+                status=ThreadStatus.OPEN,
+                unread_count__gt=0,
+                contact__deleted_at__isnull=True,
+            )
+            .exclude(snoozed_until__gt=timezone.now())
+            .alias(on_sms=F("channels").bitand(CHANNEL_BITS[Channel.SMS]))
+            .filter(on_sms__gt=0)
+        )
+        return list(
+            ContactIdentity.objects.filter(
+                organization_id=organization_id,
+                channel=Channel.SMS,
+                contact_id__in=unread_on_sms.values("contact_id"),
+            )
+            .order_by("?")
+            .values_list("address", flat=True)[:count]
+        )
+
+
 def signed_requests(inbox: dict, known: list[str], count: int, path: Path, *, base_url: str = common.BASE_URL) -> Path:
     """``count`` inbound SMS webhooks to the data set's number, signed with its auth token, one
     per line (signature, tab, body), each with its own MessageSid."""

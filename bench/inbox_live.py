@@ -5,7 +5,8 @@ it), daphne holds the websocket, Redis carries the event between them. A client 
 the data set's API token listens at ``/ws/inbox/``; one at a time, ``--messages`` inbound SMS
 webhooks, signed as Twilio signs them, are posted to gunicorn, and the time from starting the
 POST to the client receiving ``message.created`` with that message's body is taken: p50 and
-p95, plus the webhook's own acknowledge time. Run after ``bench/inbox_generate.py``.
+p95, plus the webhook's own acknowledge time. Run after ``bench/inbox_generate.py``;
+``bench/run.py`` calls ``run`` (its ``inbox-live`` scenario).
 
     .venv/bin/python bench/inbox_live.py --messages 300
 """
@@ -73,6 +74,18 @@ def measure(inbox: dict, known: list[str], messages: int) -> dict:
     }
 
 
+def run(env: dict, inbox: dict, known: list[str], messages: int) -> dict:
+    """Start gunicorn and daphne with ``env`` (which must serve the baseline views: both are
+    awaited at ``/bench/constant/``), ``measure``, and stop them."""
+    web, daphne = common.start_web(env), start_daphne(env)
+    try:
+        common.wait_for_http(common.BASE_URL + "/bench/constant/", server=web)
+        common.wait_for_http(f"http://127.0.0.1:{DAPHNE_PORT}/bench/constant/", server=daphne)
+        return measure(inbox, known, messages)
+    finally:
+        common.stop(web, daphne)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=300)
@@ -81,13 +94,7 @@ def main() -> int:
     common.setup_django(env)
     inbox = json.loads(common.tokens_file("inbox").read_text())["busy-inbox"]
     known = inbox_api.known_numbers(inbox["organization_id"], 200)
-    web, daphne = common.start_web(env), start_daphne(env)
-    try:
-        common.wait_for_http(common.BASE_URL + "/bench/constant/", server=web)
-        common.wait_for_http(f"http://127.0.0.1:{DAPHNE_PORT}/bench/constant/", server=daphne)
-        print(json.dumps(measure(inbox, known, args.messages), indent=2))
-    finally:
-        common.stop(web, daphne)
+    print(json.dumps(run(env, inbox, known, args.messages), indent=2))
     return 0
 
 
