@@ -6,10 +6,11 @@ from datetime import datetime
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
+from django.db.models import Func, Q, QuerySet
 from django.db.models.functions import Greatest, Length
 
 from accounts.models import Organization
+from config.search import VectorMatches
 from crm import hooks
 from crm.models import Contact, ContactNote, ContactTag, SearchWord
 
@@ -58,7 +59,7 @@ def _term_condition(token: str, organization: Organization) -> Q | Func | None:
         return Q(search_text__contains=token)
     if WORD.fullmatch(token):
         # The word as typed (or the start of one), or a known word it looks like a typo of.
-        return _WordsInContact([token, *_words_like(token, organization)])
+        return _words_in_contact([token, *_words_like(token, organization)])
     # Emails and other words with digits or punctuation: by trigram word similarity.
     return Q(search_text__trigram_word_similar=token)
 
@@ -93,25 +94,11 @@ def _words_like(token: str, organization: Organization) -> list[str]:
     )
 
 
-class _WordsInContact(Func):
-    """``search_vector @@ to_tsquery('simple', 'typed:* | like | ...')`` over the contact's stored
-    tsvector column (PostgreSQL only, made by migration 0007 from the search text), which the
-    GIN index ``contact_search_vector_idx`` covers. The first word matches as a prefix too.
-    Every word is letters only, so none can carry tsquery syntax."""
-
-    output_field = BooleanField()
-
-    def __init__(self, words: list[str]):
-        query = " | ".join([f"{words[0]}:*", *words[1:]])
-        super().__init__(F("search_text"), Value(query))
-
-    def as_sql(self, compiler, connection, **extra):
-        (text, _), (query, query_params) = (
-            compiler.compile(expression) for expression in self.get_source_expressions()
-        )
-        # The same table alias as the search text, whatever the query calls it.
-        column = text.rsplit(".", 1)[0] + '."search_vector"' if "." in text else '"search_vector"'
-        return f"{column} @@ to_tsquery('simple', {query})", tuple(query_params)
+def _words_in_contact(words: list[str]) -> VectorMatches:
+    """The contact's stored tsvector (migration 0007, GIN index ``contact_search_vector_idx``)
+    holds the first word or a word starting with it, or one of the others. Every word is
+    letters only, so none can carry tsquery syntax."""
+    return VectorMatches("search_text", " | ".join([f"{words[0]}:*", *words[1:]]), parser="to_tsquery")
 
 
 def contact_tag_names(*, organization: Organization, contact_ids: list[int]) -> dict[int, list[str]]:

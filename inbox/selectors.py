@@ -4,7 +4,6 @@ from datetime import datetime
 
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     CharField,
     Count,
     Exists,
@@ -18,6 +17,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Concat
 
+from config.search import VectorMatches
 from crm.hooks import TimelineItem
 from crm.models import Contact
 from inbox.models import (
@@ -214,29 +214,11 @@ def threads_labeled(threads: QuerySet[Thread], label_id: int, *, organization) -
     return threads.filter(Exists(links))
 
 
-class _WordsInMessage(Func):
-    """``search_vector @@ plainto_tsquery('simple', term)`` over the message's stored tsvector
-    column (PostgreSQL only, made by migration 0003 from subject and body), which the GIN index
-    ``message_search_idx`` covers. The column is not a model field: the database fills it."""
-
-    output_field = BooleanField()
-
-    def __init__(self, term: str):
-        super().__init__(F("subject"), Value(term))
-
-    def as_sql(self, compiler, connection, **extra):
-        (subject, _), (term, term_params) = (
-            compiler.compile(expression) for expression in self.get_source_expressions()
-        )
-        # The same table alias as the subject column, whatever the subquery calls it.
-        column = subject.rsplit(".", 1)[0] + '."search_vector"' if "." in subject else '"search_vector"'
-        return f"{column} @@ plainto_tsquery('simple', {term})", tuple(term_params)
-
-
 def _text_matches(term: str) -> Q | Func:
     """Messages whose subject or body hold the words of ``term`` (on SQLite: the text itself)."""
     if connection.vendor == "postgresql":
-        return _WordsInMessage(term)
+        # The stored tsvector of subject and body (migration 0003), GIN index message_search_idx.
+        return VectorMatches("subject", term)
     return Q(subject__icontains=term) | Q(body__icontains=term)
 
 
