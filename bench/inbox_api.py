@@ -56,24 +56,17 @@ def unread_sms_numbers(organization_id: int, count: int = 2000) -> list[str]:
     unread messages) and already has an SMS. A new SMS from one of them moves its thread to the top
     but changes neither which threads that view lists nor any of the sidebar's counts, so that a
     run on data an earlier run wrote to (``bench/run.py --reuse-data``) measures the same sets."""
-    from django.db.models import F
     from django.utils import timezone
 
     from accounts.tenancy import organization_scope
-    from inbox.models import CHANNEL_BITS, Channel, ContactIdentity, Thread, ThreadStatus
+    from inbox import selectors
+    from inbox.models import Channel, ContactIdentity
 
     with organization_scope(organization_id):
-        unread_on_sms = (
-            Thread.objects.filter(
-                organization_id=organization_id,
-                status=ThreadStatus.OPEN,
-                unread_count__gt=0,
-                contact__deleted_at__isnull=True,
-            )
-            .exclude(snoozed_until__gt=timezone.now())
-            .alias(on_sms=F("channels").bitand(CHANNEL_BITS[Channel.SMS]))
-            .filter(on_sms__gt=0)
-        )
+        # The list's own rules: its threads, the "open" status, the channel filter's SMS bit.
+        listed = selectors.threads_listed(organization=organization_id)
+        unread_open = selectors.threads_in_status(listed, "open", now=timezone.now()).filter(unread_count__gt=0)
+        unread_on_sms = selectors.threads_on_channel(unread_open, Channel.SMS, organization=organization_id)
         return list(
             ContactIdentity.objects.filter(
                 organization_id=organization_id,

@@ -110,12 +110,19 @@ def contact_messages_timeline(contact, before: datetime | None, limit: int) -> l
 # Threads and their messages, as the API lists them ------------------------------------------
 
 
+def _threads_of_live_contacts(organization) -> QuerySet[Thread]:
+    """The organization's conversations whose contact is not deleted, newest activity first."""
+    return Thread.objects.filter(organization=organization, contact__deleted_at__isnull=True).order_by(
+        "-last_message_at", "-id"
+    )
+
+
 def threads_shown(*, organization) -> QuerySet[Thread]:
     """The organization's conversations with live contacts, newest activity first, with what
     ``thread_payload`` shows loaded in one query (and the labels in a second)."""
     labels = Label.objects.filter(organization=organization).only("id", "name", "color").order_by("name", "id")
     return (
-        Thread.objects.filter(organization=organization, contact__deleted_at__isnull=True)
+        _threads_of_live_contacts(organization)
         .select_related("contact", "assigned_to__user", "last_inbound_integration")
         .only(
             *THREAD_COLUMNS,
@@ -126,7 +133,6 @@ def threads_shown(*, organization) -> QuerySet[Thread]:
             "last_inbound_integration__kind",
         )
         .prefetch_related(Prefetch("labels", queryset=labels))
-        .order_by("-last_message_at", "-id")
     )
 
 
@@ -135,11 +141,7 @@ def threads_listed(*, organization) -> QuerySet[Thread]:
     conversations with live contacts that have a message (one without is no conversation to
     list, but it can be written to; it also keeps the cursor on a column without nulls),
     newest activity first."""
-    return (
-        Thread.objects.filter(organization=organization, contact__deleted_at__isnull=True)
-        .exclude(last_message_at=None)
-        .order_by("-last_message_at", "-id")
-    )
+    return _threads_of_live_contacts(organization).exclude(last_message_at=None)
 
 
 # What a row of the thread list shows, read with .values() (inbox.api.serializers.thread_rows_payload).
