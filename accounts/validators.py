@@ -45,7 +45,8 @@ def normalize_phone(value: str, *, country: str) -> str:
         number = phonenumbers.parse(value, country or None)
     except phonenumbers.NumberParseException as error:
         raise ValidationError(f"“{value}” is not a phone number.", code="invalid_phone") from error
-    if not phonenumbers.is_valid_number(number):
+    # Valid for the default region settles it in one check; else whichever region the number is of.
+    if not (phonenumbers.is_valid_number_for_region(number, country) or phonenumbers.is_valid_number(number)):
         raise ValidationError(f"“{value}” is not a valid phone number.", code="invalid_phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
