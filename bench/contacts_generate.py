@@ -58,7 +58,6 @@ COLUMNS = (
 AREA_CODES = ("212", "312", "415", "512", "617", "702", "713", "808", "917", "305", "206", "303", "404", "503", "602")
 CITIES = (("Chicago", "IL"), ("Austin", "TX"), ("Denver", "CO"), ("Seattle", "WA"), ("Boston", "MA"), ("Miami", "FL"))
 TRIGRAM_INDEXES = {
-    "contact_search_trgm": "CREATE INDEX contact_search_trgm ON crm_contact USING gin (search_text gin_trgm_ops)",
     "contact_phone_trgm": "CREATE INDEX contact_phone_trgm ON crm_contact USING gin (phone_digits gin_trgm_ops)",
 }
 

@@ -60,11 +60,13 @@ def _term_condition(token: str, organization: Organization) -> Q | Func | None:
     if WORD.fullmatch(token):
         # The word as typed (or the start of one), or a known word it looks like a typo of.
         return _words_in_contact([token, *_words_like(token, organization)])
-    # Emails and other words with digits or punctuation: by trigram word similarity.
-    return Q(search_text__trigram_word_similar=token)
+    # Emails and other words with digits or punctuation: every part of it, the last one as typed
+    # so far ("maria.garcia@lake" holds maria, garcia and a word starting with lake).
+    return _parts_in_contact(PART_SEPARATORS.split(token))
 
 
 WORD = re.compile(r"[^\W\d_]+")
+PART_SEPARATORS = re.compile(r"[\W_]+")  # the stored vector holds emails split at their punctuation too
 SIMILAR_WORDS = 5
 TYPO_MIN_LENGTH = 3  # a typo in a shorter word could be meant as too many others
 
@@ -101,6 +103,28 @@ def _words_in_contact(words: list[str]) -> VectorMatches:
     return VectorMatches("search_text", " | ".join([f"{words[0]}:*", *words[1:]]), parser="to_tsquery")
 
 
+def _parts_in_contact(parts: list[str], *, last_started: bool = True) -> VectorMatches | None:
+    """The contact's stored tsvector holds every part (the last one, or a word starting with it).
+    Parts are letters and digits only, so none can carry tsquery syntax."""
+    parts = [part for part in parts if part]
+    if not parts:
+        return None
+    last = f"{parts[-1]}:*" if last_started else parts[-1]
+    return VectorMatches("search_text", " & ".join([*parts[:-1], last]), parser="to_tsquery")
+
+
+def contacts_with_email(*, organization: Organization, email: str) -> QuerySet[Contact]:
+    """Live contacts that may have ``email`` among their addresses, primary or not: every one that
+    has, perhaps a few more (the caller compares the addresses)."""
+    condition = _parts_in_contact(PART_SEPARATORS.split(email.lower()), last_started=False)
+    live = contacts_live(organization=organization)
+    if condition is None:
+        return live.none()
+    if connection.vendor != "postgresql":
+        return live.filter(search_text__contains=email.lower())
+    return live.filter(condition)
+
+
 def contact_tag_names(*, organization: Organization, contact_ids: list[int]) -> dict[int, list[str]]:
     """Each contact's tag names, sorted, in one query."""
     names: dict[int, list[str]] = {}
@@ -117,9 +141,9 @@ def contacts_search(contacts: QuerySet[Contact], term: str, *, organization: Org
 
     Each word is its own condition so PostgreSQL intersects the GIN indexes'
     answers for every word before reading a row: the full-text index for words
-    (with the organization's known words a typo may stand for), the trigram
-    indexes for digits, emails and other words with punctuation. SQLite falls
-    back to substring matching.
+    (with the organization's known words a typo may stand for) and for the parts
+    of emails and other words with punctuation, the trigram index for digits.
+    SQLite falls back to substring matching.
     """
     term = term.replace("\x00", "")  # no database text holds a NUL; it can only be noise here
     tokens = term.lower().split()[:8]
@@ -144,10 +168,15 @@ def contact_duplicates(*, contact: Contact, limit: int = 10) -> list[Contact]:
     if contact.phone:
         condition |= Q(phone=contact.phone)
     name = f"{contact.first_name} {contact.last_name}".strip().lower()
-    if name and connection.vendor == "postgresql":
-        # Word similarity, so that the other's company and emails in search_text do not dilute a close
-        # name; the first names must be alike too, or every Smith would be John Smith's duplicate.
-        similar = Q(search_text__trigram_word_similar=name, last_name__iexact=contact.last_name)
+    words = PART_SEPARATORS.split((contact.last_name or contact.first_name).lower())
+    if (
+        name
+        and connection.vendor == "postgresql"
+        and (found := _parts_in_contact(words, last_started=False)) is not None
+    ):
+        # The same last name (its words through the full-text index), and first names alike, or
+        # every Smith would be John Smith's duplicate.
+        similar = Q(found, last_name__iexact=contact.last_name)
         if contact.first_name:
             similar &= Q(first_name__trigram_word_similar=contact.first_name)
         condition |= similar

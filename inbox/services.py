@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import activity_record
+from crm import selectors as crm_selectors
 from crm import services as crm_services
 from crm.models import Contact, ContactSource
 from inbox import realtime
@@ -85,7 +86,7 @@ def _contact_by_address(organization, channel: str, address: str) -> Contact | N
     if channel == Channel.EMAIL:
         contact = live.filter(email=address).order_by("id").first()
         if contact is None:
-            candidates = live.filter(search_text__contains=address).order_by("id")[:20]
+            candidates = crm_selectors.contacts_with_email(organization=organization, email=address).order_by("id")[:20]
             contact = next((c for c in candidates if any(e["value"] == address for e in c.emails)), None)
         return contact
     return None

@@ -1,4 +1,4 @@
-"""``?search=`` on PostgreSQL: trigram word similarity over names, company and emails, digits over phones."""
+"""``?search=`` on PostgreSQL: words over names, company and emails (a typo still finds them), digits over phones."""
 
 import pytest
 from django.db import connection
@@ -62,6 +62,12 @@ def test_a_company(owner_client, people):
 def test_an_email(owner_client, people):
     assert _found(owner_client, "maria.garcia@lakeside.example")[0] == "Maria Garcia"
     assert _found(owner_client, "lakeside")[0] == "Maria Garcia"
+
+
+def test_an_email_typed_in_part_or_whole_finds_only_its_contact(owner_client, people):
+    assert _found(owner_client, "maria.garcia@lake") == ["Maria Garcia"]
+    assert _found(owner_client, "office@northwind.example") == ["Wei Chen"]
+    assert _found(owner_client, "maria.garcia@northwind") == []
 
 
 def test_nothing_alike_finds_nothing(owner_client, people):
