@@ -93,7 +93,7 @@ def measure(base: dict[str, str], checkouts: int, rate: float) -> dict:
         webhook_url = f"http://127.0.0.1:{PORT}/stripe/webhook/{endpoint.djstripe_uuid}/"
         web, worker = common.start_web(env), common.start_worker(env)
         wait_for_http(f"http://127.0.0.1:{PORT}/checkout/cancelled/", server=web)
-        time.sleep(3)  # the worker connects to Redis
+        common.wait_for_worker(worker)
         sent: dict[str, float] = {}
         address_of: dict[str, str] = {}
         responses: list[float] = []

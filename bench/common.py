@@ -102,9 +102,24 @@ def start(command: list[str], env: dict, log_name: str) -> subprocess.Popen:
 def start_worker(env: dict, log_name: str = "worker.log") -> subprocess.Popen:
     """One Celery worker process of concurrency 1, as production runs it. ``--purge`` drops tasks
     left in the queue by earlier work (the load mix's jobs enqueue some with no worker running),
-    so that the worker only runs what the scenario sends it; give it about 3 s to connect."""
+    so that the worker only runs what the scenario sends it; then ``wait_for_worker``."""
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-c", "1", "--purge", "--loglevel", "WARNING"]
     return start(command, env, log_name)
+
+
+def wait_for_worker(worker: subprocess.Popen, timeout: float = 60) -> None:
+    """Until the worker answers a ping: it has purged the queue and consumes. A task sent before
+    that is purged with the leftovers (a fixed sleep lost the import's start on a slow machine).
+    Django must be set up on the same Redis (``setup_django``)."""
+    from config.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError(f"the Celery worker exited ({worker.returncode}); see its log in {RESULTS}")
+        if app.control.ping(timeout=0.5):
+            return
+    raise RuntimeError(f"the Celery worker did not answer within {timeout:.0f} s")
 
 
 def port_is_free(port: int = PORT) -> bool:

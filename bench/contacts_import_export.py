@@ -141,7 +141,7 @@ def run_importer(env: dict, path: Path) -> dict:
     # Started as the API starts it: a Celery worker process picks the run up.
     worker = common.start_worker(env, "import_worker.log")
     try:
-        time.sleep(3)  # the worker connects to Redis
+        common.wait_for_worker(worker)
         with organization_scope(organization.id):
             started = time.perf_counter()
             imports.contact_import_start(contact_import=contact_import, actor=owner)
