@@ -18,6 +18,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -277,9 +278,11 @@ def _run_chunks(run: _Run, chunk_rows: int) -> None:
         def next_chunk() -> list[tuple[int, list[str]]]:
             return [(index + 2, cells) for index, cells in islice(remaining, chunk_rows)]
 
-        for chunk in _checked_ahead(run, next_chunk):
-            _commit_chunk(run, chunk, position)
-            position += chunk.rows_read
+        # Closed before the file is: the thread may be reading the next chunk when a commit fails.
+        with closing(_checked_ahead(run, next_chunk)) as chunks:
+            for chunk in chunks:
+                _commit_chunk(run, chunk, position)
+                position += chunk.rows_read
 
 
 @dataclass
