@@ -96,21 +96,25 @@ def _words_like(token: str, organization: Organization) -> list[str]:
     )
 
 
-def _words_in_contact(words: list[str]) -> VectorMatches:
+def _in_vector(query: str) -> VectorMatches:
     """The contact's stored tsvector (migration 0007, GIN index ``contact_search_vector_idx``)
-    holds the first word or a word starting with it, or one of the others. Every word is
-    letters only, so none can carry tsquery syntax."""
-    return VectorMatches("search_text", " | ".join([f"{words[0]}:*", *words[1:]]), parser="to_tsquery")
+    matches ``query``, written in tsquery syntax from letters and digits only (what WORD and
+    PART_SEPARATORS leave), so no typed text can carry tsquery syntax."""
+    return VectorMatches("search_text", query, parser="to_tsquery")
+
+
+def _words_in_contact(words: list[str]) -> VectorMatches:
+    """The first word or a word starting with it, or one of the others."""
+    return _in_vector(" | ".join([f"{words[0]}:*", *words[1:]]))
 
 
 def _parts_in_contact(parts: list[str], *, last_started: bool = True) -> VectorMatches | None:
-    """The contact's stored tsvector holds every part (the last one, or a word starting with it).
-    Parts are letters and digits only, so none can carry tsquery syntax."""
+    """Every part (the last one, or a word starting with it); None when there is no part."""
     parts = [part for part in parts if part]
     if not parts:
         return None
     last = f"{parts[-1]}:*" if last_started else parts[-1]
-    return VectorMatches("search_text", " & ".join([*parts[:-1], last]), parser="to_tsquery")
+    return _in_vector(" & ".join([*parts[:-1], last]))
 
 
 def contacts_with_email(*, organization: Organization, email: str) -> QuerySet[Contact]:
