@@ -4,6 +4,7 @@ import pytest
 
 from config.tests.fakes.postmark import inbound_webhook
 from crm.models import Contact
+from crm.services import contact_create
 from crm.tests.factories import ContactFactory
 from inbox.models import Channel, ContactIdentity, Direction, Message, MessageStatus, Thread
 from inbox.tests.email_support import email_integration, post_webhook, webhook_secret_set
@@ -70,6 +71,20 @@ def test_a_known_contact_is_matched_by_email_and_the_reply_headers_are_kept(clie
     assert message.email_message_id == "<second@mail.example.com>"
     assert message.in_reply_to == "<first@bizbox.example>"
     assert message.references == "<zero@mail.example.com> <first@bizbox.example>"
+
+
+def test_a_known_contact_is_matched_by_an_address_that_is_not_its_primary_one(client, org, integration):
+    known = contact_create(
+        organization=org,
+        actor=None,
+        data={"first_name": "Dana", "emails": ["office@lee-plumbing.example", "dana.lee@example.com"]},
+    )
+    contact_create(organization=org, actor=None, data={"first_name": "Lee", "email": "dana@example.com"})
+
+    post_webhook(client, "inbound", _email(integration))
+
+    assert Contact.objects.filter(organization=org).count() == 2
+    assert Message.objects.get(organization=org).thread.contact == known
 
 
 def test_an_html_only_email_is_kept_as_its_text(client, org, integration):
