@@ -7,49 +7,22 @@ document that the database unpacks with ``jsonb_to_recordset``: one statement,
 one parameter, and the row-level security policies apply as to any other
 statement. Other databases (SQLite in the embedded default) use the ORM.
 
-Text must hold no NUL character: neither jsonb nor a text column can.
+Rows are dicts of {column: value} for every column the statement writes, not
+model instances: an importer would spend as long making instances as writing
+them. Dates and times travel as ISO 8601 text.
 
-Matching thousands of values (``email__any_of=[...]``) sends them as one array
-parameter: the statement does not grow with the list, so neither Django nor
-the database driver rewrites thousands of placeholders.
+Text must hold no NUL character: neither jsonb nor a text column can.
 """
 
 import datetime
 import json
-from collections.abc import Callable, Sequence
-from operator import attrgetter
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import CharField, Field, Lookup, Model, TextField
-from django.db.models.lookups import In
-from django.utils import timezone
+from django.db.models import CharField, Field, Model, TextField
 
 Row = dict[str, Any]
-
-
-def _is_stamped(field: Field, *, adding: bool) -> bool:
-    return getattr(field, "auto_now", False) or (adding and getattr(field, "auto_now_add", False))
-
-
-def _dumper(fields: Sequence[Field], *, adding: bool) -> Callable[[Model], Row]:
-    """A function from an object to its row, built once per batch: per-row work stays a few C calls."""
-    columns = [field.column for field in fields]
-    values_of = attrgetter(*(field.attname for field in fields))
-    stamped = [(i, field.attname) for i, field in enumerate(fields) if _is_stamped(field, adding=adding)]
-    dates = [i for i, field in enumerate(fields) if field.get_internal_type() in ("DateTimeField", "DateField")]
-    now = timezone.now()
-
-    def dump(obj: Model) -> Row:
-        for _, attname in stamped:
-            setattr(obj, attname, now)  # as save() would
-        values = list(values_of(obj))
-        for i in dates:
-            if isinstance(values[i], datetime.date):
-                values[i] = values[i].isoformat()
-        return dict(zip(columns, values, strict=True))
-
-    return dump
 
 
 def _record(fields: Sequence[Field]) -> str:
@@ -66,58 +39,57 @@ def _concrete_fields(model: type[Model]) -> list[Field]:
     return [field for field in model._meta.concrete_fields if not field.primary_key]
 
 
-def insert(model: type[Model], objects: Sequence[Model]) -> None:
-    """Insert ``objects`` in one statement and set their primary keys."""
-    if not objects:
-        return
+def insert(model: type[Model], rows: Sequence[Row]) -> list[int]:
+    """Insert rows in one statement; their new primary keys, in the rows' order."""
+    if not rows:
+        return []
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(objects)
-        return
-    dump = _dumper(_concrete_fields(model), adding=True)
-    pks = _insert(model, [dump(obj) for obj in objects], returning=True)
-    # Rows come back in the order they went in, as Django's own bulk_create relies on.
-    for obj, pk in zip(objects, pks, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
+        return [obj.pk for obj in model.objects.bulk_create([model(**row) for row in rows])]
+    return _insert(model, rows, tail=f"RETURNING {connection.ops.quote_name(model._meta.pk.column)}")
 
 
-def insert_rows(model: type[Model], rows: Sequence[Row], *, ignore_conflicts: bool = False) -> None:
-    """Insert rows given as {column: value} for every column, without making model instances."""
+def insert_ignoring_conflicts(model: type[Model], rows: Sequence[Row]) -> None:
+    """Insert rows in one statement, leaving out those a unique constraint already has."""
     if not rows:
         return
     if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**row) for row in rows], ignore_conflicts=ignore_conflicts)
+        model.objects.bulk_create([model(**row) for row in rows], ignore_conflicts=True)
         return
-    _insert(model, rows, returning=False, ignore_conflicts=ignore_conflicts)
+    _insert(model, rows, tail="ON CONFLICT DO NOTHING")
 
 
-def _insert(model: type[Model], rows: Sequence[Row], *, returning: bool, ignore_conflicts: bool = False) -> list:
+def _insert(model: type[Model], rows: Sequence[Row], *, tail: str) -> list:
     quote = connection.ops.quote_name
     fields = _concrete_fields(model)
     columns = ", ".join(quote(field.column) for field in fields)
-    tail = "ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-    tail += f" RETURNING {quote(model._meta.pk.column)}" if returning else ""
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 (names from the model)
         f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS r({_record(fields)}) {tail}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [json.dumps(rows, separators=(",", ":"))])
-        return [pk for (pk,) in cursor.fetchall()] if returning else []
+        cursor.execute(sql, [_json(rows)])
+        # Rows come back in the order they went in, as Django's own bulk_create relies on.
+        return [pk for (pk,) in cursor.fetchall()] if "RETURNING" in tail else []
 
 
-def update(model: type[Model], objects: Sequence[Model], field_names: Sequence[str]) -> None:
-    """Write ``field_names`` of ``objects`` (saved rows of one organization) in one statement."""
-    if not objects:
+def _json(rows: Sequence[Row]) -> str:
+    return json.dumps(rows, separators=(",", ":"), default=_iso)
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a column value")
+
+
+def update(model: type[Model], rows: Sequence[Row], field_names: Sequence[str]) -> None:
+    """Write ``field_names`` of saved rows of one organization, given with their primary key and
+    organization, in one statement."""
+    if not rows:
         return
     fields = [model._meta.get_field(name) for name in field_names]
     if connection.vendor != "postgresql":
-        now = timezone.now()
-        for obj in objects:
-            for field in fields:
-                if _is_stamped(field, adding=False):
-                    setattr(obj, field.attname, now)  # bulk_update leaves auto_now fields alone
-        model.objects.bulk_update(objects, field_names)
+        model.objects.bulk_update([model(**row) for row in rows], field_names)
         return
     quote = connection.ops.quote_name
     # The organization is matched too: the first wall, beside row-level security.
@@ -128,21 +100,5 @@ def update(model: type[Model], objects: Sequence[Model], field_names: Sequence[s
         f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "  # noqa: S608 (names from the model)
         f"FROM jsonb_to_recordset(%s::jsonb) AS r({_record([*keys, *fields])}) WHERE {matches}"
     )
-    dump = _dumper([*keys, *fields], adding=False)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [json.dumps([dump(obj) for obj in objects], separators=(",", ":"))])
-
-
-@CharField.register_lookup
-class AnyOf(Lookup):
-    """``column = ANY(%s)`` with the values as one array on PostgreSQL; ``IN`` elsewhere."""
-
-    lookup_name = "any_of"
-    prepare_rhs = False  # a list of text, as it is
-
-    def as_sql(self, compiler, connection):
-        return In(self.lhs, list(self.rhs)).as_sql(compiler, connection)
-
-    def as_postgresql(self, compiler, connection):
-        lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*params, [str(value) for value in self.rhs]]
+        cursor.execute(sql, [_json(rows)])

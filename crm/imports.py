@@ -5,9 +5,9 @@
 2. ``contact_import_configure`` lets the user correct that mapping and choose
    what to do with duplicates; ``contact_import_start`` queues the run.
 3. ``contact_import_run`` (a Celery task) streams the file in chunks. Each row
-   goes through ``crm.services.contact_build``, so the rules are the API's; a
+   goes through ``crm.services.contact_values``, so the rules are the API's; a
    bad row becomes lines of the error report and never stops the good ones.
-   A thread checks the next chunk while the database writes this one.
+   A child process reads and checks the next chunks while this one writes.
    Each chunk finds its duplicates in one query, writes in bulk (crm.bulk),
    and commits together with ``rows_done``: a run that dies resumes after the
    last committed chunk and never imports a row twice.
@@ -15,17 +15,21 @@
 
 import csv
 import logging
-import sys
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+import multiprocessing
+import os
+import signal
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import islice
+from multiprocessing.connection import Connection
+from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -44,18 +48,18 @@ from crm.models import (
     ImportStatus,
     Tag,
 )
-from crm.services import TEXT_FIELDS, contact_build, search_columns
+from crm.services import TEXT_FIELDS, contact_values, primary, search_values
 
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 1000
-SWITCH_INTERVAL = 0.0005  # seconds: see _checked_ahead
 REPORT_PAGE_ROWS = 2000
 MAX_TAG_LENGTH = 60
 _MERGED_TEXT_FIELDS = TEXT_FIELDS
-_UPDATED_FIELDS = [
+# What an update policy writes over a matching contact (and its updated_at).
+_MERGED_FIELDS = [
     *_MERGED_TEXT_FIELDS,
-    *("email", "phone", "emails", "phones", "custom_fields", "search_text", "phone_digits", "updated_at"),
+    *("email", "phone", "emails", "phones", "custom_fields", "search_text", "phone_digits"),
 ]
 
 
@@ -158,7 +162,7 @@ def contact_import_start(
 @dataclass
 class _Row:
     number: int
-    contact: Contact
+    values: dict[str, Any]  # the contact's fields (crm.services.contact_values); "id" once it is saved
     tags: list[str]
 
 
@@ -168,14 +172,14 @@ class _Outcome:
     updated: int = 0
     skipped: int = 0
     failed: int = 0
-    errors: list[ContactImportError] = field(default_factory=list)
+    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, column, message)
 
 
 @dataclass
 class _Writes:
-    new: list[Contact] = field(default_factory=list)
-    changed: dict[int, Contact] = field(default_factory=dict)
-    tagged: list[tuple[Contact, list[str]]] = field(default_factory=list)
+    new: list[dict[str, Any]] = field(default_factory=list)
+    changed: dict[int, dict[str, Any]] = field(default_factory=dict)
+    tagged: list[tuple[dict[str, Any], list[str]]] = field(default_factory=list)
 
 
 @dataclass
@@ -187,6 +191,15 @@ class _Run:
     @property
     def organization(self) -> Organization:
         return self.contact_import.organization
+
+
+@dataclass
+class _Chunk:
+    """A chunk's rows read and checked: the valid ones, and what became of the others."""
+
+    rows_read: int
+    rows: list[_Row]
+    outcome: _Outcome
 
 
 class _Overtaken(Exception):
@@ -260,8 +273,78 @@ def _mark_completed(contact_import: ContactImport) -> ContactImport:
 
 
 def _run_chunks(run: _Run, chunk_rows: int) -> None:
+    position = run.contact_import.rows_done
+    with _checked_in_a_child_process(run, position, chunk_rows) as chunks:
+        for chunk in chunks:
+            _commit_chunk(run, chunk, position)
+            position += chunk.rows_read
+
+
+@contextmanager
+def _checked_in_a_child_process(run: _Run, position: int, chunk_rows: int) -> Iterator[Iterator[_Chunk]]:
+    """The chunks of the file from ``position`` on, read and checked by a forked child process.
+
+    Checking a row (phone numbers, addresses, the industry's fields) costs about twice what
+    writing it does, in Python; in a process of its own it runs on another core while this one
+    writes, and the pipe between them keeps the child at most a chunk or two ahead. The child
+    starts as a copy of this process (the import, its column plan and the industry's fields are
+    loaded), so it reads nothing from the database. It must not: it shares this process's
+    connection, so any query fails before it is sent. Stopping early (a failed chunk, another
+    run ahead) kills the child, which holds nothing but rows not yet committed.
+    """
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    pid = os.fork()
+    if pid == 0:
+        reader.close()
+        _check_in_child(writer, run, position, chunk_rows)
+    writer.close()
+    try:
+        yield _received(reader)
+    finally:
+        reader.close()
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def _check_in_child(writer: Connection, run: _Run, position: int, chunk_rows: int) -> NoReturn:
+    """The child's whole life: every chunk, then None; or the error that stopped it. It leaves
+    with os._exit, so nothing of the parent's (its database connection above all) is closed."""
+    code = 0
+    try:
+        with connection.execute_wrapper(_no_queries):
+            for chunk in _read_and_checked(run, position, chunk_rows):
+                writer.send(chunk)
+        writer.send(None)
+    except BrokenPipeError:
+        code = 1  # the parent stopped reading
+    except BaseException as error:
+        code = 1
+        with suppress(BaseException):
+            # A ValidationError (the stored file cannot be read) means something to the parent.
+            writer.send(error if isinstance(error, ValidationError) else RuntimeError(traceback.format_exc()))
+    finally:
+        os._exit(code)
+
+
+def _no_queries(execute, sql, params, many, context):
+    raise AssertionError(f"Checking import rows must not query the database: {sql}")
+
+
+def _received(reader: Connection) -> Iterator[_Chunk]:
+    while True:
+        try:
+            item = reader.recv()
+        except EOFError:
+            raise RuntimeError("The process checking the rows stopped without a word.") from None
+        if item is None:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+def _read_and_checked(run: _Run, position: int, chunk_rows: int) -> Iterator[_Chunk]:
     contact_import = run.contact_import
-    position = contact_import.rows_done
     with (
         contact_import.file.open("rb") as binary,
         import_files.open_rows(
@@ -274,57 +357,10 @@ def _run_chunks(run: _Run, chunk_rows: int) -> None:
         next(rows, None)  # the header
         # Skipping what is done is a parse of the rows, not a read of the database.
         remaining = enumerate(islice(rows, position, contact_import.total_rows), start=position)
-
-        def next_chunk() -> list[tuple[int, list[str]]]:
-            return [(index + 2, cells) for index, cells in islice(remaining, chunk_rows)]
-
-        # Closed before the file is: the thread may be reading the next chunk when a commit fails.
-        with closing(_checked_ahead(run, next_chunk)) as chunks:
-            for chunk in chunks:
-                _commit_chunk(run, chunk, position)
-                position += chunk.rows_read
-
-
-@dataclass
-class _Chunk:
-    """A chunk's rows read and checked: the valid ones, and what became of the others."""
-
-    rows_read: int
-    rows: list[_Row]
-    outcome: _Outcome
-
-
-def _checked_ahead(run: _Run, next_chunk: Callable[[], list[tuple[int, list[str]]]]) -> Iterator[_Chunk]:
-    """Chunks read and validated one ahead, in a thread: while PostgreSQL writes one chunk (the
-    thread waiting on it holds no lock on Python), the next is parsed and checked. Checking
-    reads nothing from the database (``ColumnPlan.of`` has loaded the industry profile's fields), so
-    it does not depend on the chunks before it.
-
-    Python hands its lock between threads every 5 ms by default, so each reply of the database
-    would wait that long before this thread could read it; while both run, it changes hands
-    more often."""
-    switch_interval = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="contact-import") as pool:
-            ahead = pool.submit(_checked_chunk, run, next_chunk)
-            while (chunk := ahead.result()).rows_read:
-                ahead = pool.submit(_checked_chunk, run, next_chunk)
-                yield chunk
-    finally:
-        sys.setswitchinterval(switch_interval)
-
-
-def _no_queries(execute, sql, params, many, context):
-    raise AssertionError(f"Checking import rows must not query the database: {sql}")
-
-
-def _checked_chunk(run: _Run, next_chunk: Callable[[], list[tuple[int, list[str]]]]) -> _Chunk:
-    with connection.execute_wrapper(_no_queries):  # this thread's connection: it has no tenancy scope
-        lines = next_chunk()
-        outcome = _Outcome()
-        rows = [row for number, cells in lines if (row := _validated_row(run, number, cells, outcome)) is not None]
-    return _Chunk(len(lines), rows, outcome)
+        while lines := [(index + 2, cells) for index, cells in islice(remaining, chunk_rows)]:
+            outcome = _Outcome()
+            checked = [row for number, cells in lines if (row := _validated_row(run, number, cells, outcome))]
+            yield _Chunk(len(lines), checked, outcome)
 
 
 def _commit_chunk(run: _Run, chunk: _Chunk, position: int) -> None:
@@ -349,14 +385,35 @@ def _commit_chunk(run: _Run, chunk: _Chunk, position: int) -> None:
 def _import_chunk(run: _Run, chunk: _Chunk) -> _Outcome:
     outcome, rows = chunk.outcome, chunk.rows
     if run.contact_import.duplicate_policy == DuplicatePolicy.CREATE:
-        writes = _Writes(new=[row.contact for row in rows], tagged=[(row.contact, row.tags) for row in rows])
+        writes = _Writes(new=[row.values for row in rows], tagged=[(row.values, row.tags) for row in rows])
         outcome.created += len(rows)
     else:
         writes = _sort_duplicates(run, rows, outcome)
-    bulk.insert(Contact, writes.new)
-    bulk.update(Contact, list(writes.changed.values()), _UPDATED_FIELDS)
+    now = timezone.now().isoformat()
+    if writes.new:
+        # Columns the row does not fill take the model's defaults; being added is the first activity.
+        blank = {f.column: f.get_default() for f in Contact._meta.concrete_fields if not f.primary_key}
+        blank |= {"organization_id": run.organization.pk, "created_at": now, "updated_at": now, "last_activity_at": now}
+        ids = bulk.insert(Contact, [blank | values for values in writes.new])
+        for values, pk in zip(writes.new, ids, strict=True):
+            values["id"] = pk
+    changed = [values | {"updated_at": now} for values in writes.changed.values()]
+    bulk.update(Contact, changed, [*_MERGED_FIELDS, "updated_at"])
     _link_tags(run, writes.tagged)
-    bulk.insert(ContactImportError, outcome.errors)
+    contact_import = run.contact_import
+    bulk.insert(
+        ContactImportError,
+        [
+            {
+                "organization_id": contact_import.organization_id,
+                "contact_import_id": contact_import.pk,
+                "row": row,
+                "column": column,
+                "message": message,
+            }
+            for row, column, message in outcome.errors
+        ],
+    )
     return outcome
 
 
@@ -366,18 +423,18 @@ def _sort_duplicates(run: _Run, rows: list[_Row], outcome: _Outcome) -> _Writes:
     matches = _Matches(_existing_matches(run.organization, rows, whole=updating))
     writes = _Writes()
     for row in rows:
-        target = matches.find(row.contact)
+        target = matches.find(row.values)
         if target is None:
-            writes.new.append(row.contact)
-            writes.tagged.append((row.contact, row.tags))
-            matches.add(row.contact)
+            writes.new.append(row.values)
+            writes.tagged.append((row.values, row.tags))
+            matches.add(row.values)
             outcome.created += 1
         elif not updating:
             outcome.skipped += 1
         else:
-            _merge(target, row.contact)
-            if target.pk is not None:  # else it is new in this chunk, and goes in merged
-                writes.changed[target.pk] = target
+            _merge(target, row.values)
+            if "id" in target:  # else it is new in this chunk, and goes in merged
+                writes.changed[target["id"]] = target
             writes.tagged.append((target, row.tags))
             matches.add(target)
             outcome.updated += 1
@@ -392,76 +449,66 @@ def _validated_row(run: _Run, number: int, cells: list[str], outcome: _Outcome) 
     try:
         if any(len(tag) > MAX_TAG_LENGTH for tag in tags):
             raise ValidationError({"tags": [f"Each tag is at most {MAX_TAG_LENGTH} characters."]})
-        contact = contact_build(organization=run.organization, data=data, source=ContactSource.IMPORT)
+        values = contact_values(organization=run.organization, data=data, source=ContactSource.IMPORT)
     except ValidationError as error:
         outcome.failed += 1
-        outcome.errors.extend(_row_errors(run, number, error))
-        return None
-    return _Row(number, contact, tags)
-
-
-def _row_errors(run: _Run, number: int, error: ValidationError) -> list[ContactImportError]:
-    contact_import = run.contact_import
-    return [
-        ContactImportError(
-            organization_id=contact_import.organization_id,
-            contact_import=contact_import,
-            row=number,
-            column=run.plan.column_of(key, message)[:255],
-            message=message[:1000],
+        outcome.errors.extend(
+            (number, run.plan.column_of(key, message)[:255], message[:1000])
+            for key, messages in error.message_dict.items()
+            for message in messages
         )
-        for key, messages in error.message_dict.items()
-        for message in messages
-    ]
+        return None
+    return _Row(number, values, tags)
 
 
 class _Matches:
     """Contacts by every email and phone they have: the live ones found in the database, then the file's own."""
 
-    def __init__(self, contacts: list[Contact]):
-        self._by_key: dict[tuple[str, str], Contact] = {}
+    def __init__(self, contacts: list[dict[str, Any]]):
+        self._by_key: dict[tuple[str, str], dict[str, Any]] = {}
         for contact in contacts:
             self.add(contact)
 
-    def add(self, contact: Contact) -> None:
+    def add(self, contact: dict[str, Any]) -> None:
         for key in _keys(contact):
             self._by_key.setdefault(key, contact)  # the oldest contact wins a shared address
 
-    def find(self, contact: Contact) -> Contact | None:
+    def find(self, contact: dict[str, Any]) -> dict[str, Any] | None:
         # Emails first: a shared household phone is weaker evidence than an email.
         return next((self._by_key[key] for key in _keys(contact) if key in self._by_key), None)
 
 
-def _keys(contact: Contact) -> list[tuple[str, str]]:
+def _keys(contact: dict[str, Any]) -> list[tuple[str, str]]:
     """Every address and number, primary ones first (dict.fromkeys: unique, in order)."""
-    emails = dict.fromkeys([contact.email, *(entry["value"] for entry in contact.emails)])
-    phones = dict.fromkeys([contact.phone, *(entry["value"] for entry in contact.phones)])
+    emails = dict.fromkeys([contact["email"], *(entry["value"] for entry in contact["emails"])])
+    phones = dict.fromkeys([contact["phone"], *(entry["value"] for entry in contact["phones"])])
     return [("email", e) for e in emails if e] + [("phone", p) for p in phones if p]
 
 
-def _existing_matches(organization: Organization, rows: list[_Row], *, whole: bool) -> list[Contact]:
+def _existing_matches(organization: Organization, rows: list[_Row], *, whole: bool) -> list[dict[str, Any]]:
     """The live contacts sharing a primary email or phone with any row of the chunk, in one query;
-    ``whole`` loads every field (to update them), else only what matching reads."""
-    emails = {entry["value"] for row in rows for entry in row.contact.emails}
-    phones = {entry["value"] for row in rows for entry in row.contact.phones}
+    ``whole`` loads what an update writes, else only what matching reads."""
+    emails = {entry["value"] for row in rows for entry in row.values["emails"]}
+    phones = {entry["value"] for row in rows for entry in row.values["phones"]}
     if not (emails or phones):
         return []
-    condition = Q(email__any_of=emails) | Q(phone__any_of=phones)
-    contacts = selectors.contacts_live(organization=organization).filter(condition).order_by("id")
-    return list(contacts if whole else contacts.only("id", "email", "phone", "emails", "phones"))
+    contacts = selectors.contacts_with_primary(organization=organization, emails=list(emails), phones=list(phones))
+    fields = ["organization_id", *_MERGED_FIELDS] if whole else ["email", "phone", "emails", "phones"]
+    return list(contacts.order_by("id").values("id", *fields))
 
 
-def _merge(target: Contact, incoming: Contact) -> None:
+def _merge(target: dict[str, Any], incoming: dict[str, Any]) -> None:
     """What the row says wins over what the contact had; addresses and numbers are added, never dropped."""
     for name in _MERGED_TEXT_FIELDS:
-        if value := getattr(incoming, name):
-            setattr(target, name, value)
-    target.emails = _union(target.emails, incoming.emails)
-    target.phones = _union(target.phones, incoming.phones)
-    target.email = target.emails[0]["value"] if target.emails else ""
-    target.phone = target.phones[0]["value"] if target.phones else ""
-    target.custom_fields = {**target.custom_fields, **incoming.custom_fields}
-    search_columns(target)
+        if value := incoming[name]:
+            target[name] = value
+    target["emails"] = _union(target["emails"], incoming["emails"])
+    target["phones"] = _union(target["phones"], incoming["phones"])
+    target["email"], target["phone"] = primary(target["emails"]), primary(target["phones"])
+    target["custom_fields"] = {**target["custom_fields"], **incoming["custom_fields"]}
+    target["search_text"], target["phone_digits"] = search_values(
+        target["first_name"], target["last_name"], target["company"], target["emails"], target["phones"]
+    )
 
 
 def _union(first: list[dict], second: list[dict]) -> list[dict]:
@@ -469,7 +516,7 @@ def _union(first: list[dict], second: list[dict]) -> list[dict]:
     return first + [entry for entry in second if entry["value"] not in values]
 
 
-def _link_tags(run: _Run, tagged: list[tuple[Contact, list[str]]]) -> None:
+def _link_tags(run: _Run, tagged: list[tuple[dict[str, Any], list[str]]]) -> None:
     names: dict[str, str] = {}
     for _, tags in tagged:
         for name in tags:
@@ -482,13 +529,15 @@ def _link_tags(run: _Run, tagged: list[tuple[Contact, list[str]]]) -> None:
         found = Tag.objects.filter(organization=run.organization).annotate(key=Lower("name")).filter(key__in=missing)
         run.tags.update({tag.key: tag for tag in found})
     links = {
-        (contact.pk, run.tags[name.lower()].pk) for contact, tags in tagged for name in tags if name.lower() in run.tags
+        (contact["id"], run.tags[name.lower()].pk)
+        for contact, tags in tagged
+        for name in tags
+        if name.lower() in run.tags
     }
-    bulk.insert_rows(
+    bulk.insert_ignoring_conflicts(
         ContactTag,
         [{"organization_id": run.organization.pk, "contact_id": c, "tag_id": t} for c, t in links],
-        ignore_conflicts=True,  # an updated contact may have the tag already
-    )
+    )  # an updated contact may have the tag already
 
 
 # -- The error report ------------------------------------------------------------------------------------------

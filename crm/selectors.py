@@ -7,6 +7,7 @@ from datetime import datetime
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import Func, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, Length
 
 from accounts.models import Organization
@@ -43,6 +44,29 @@ CONTACT_VALUE_FIELDS = (
 
 def contacts_live(*, organization: Organization) -> QuerySet[Contact]:
     return Contact.objects.filter(organization=organization, deleted_at__isnull=True)
+
+
+def contacts_with_primary(*, organization: Organization, emails: list[str], phones: list[str]) -> QuerySet[Contact]:
+    """The live contacts whose primary email is one of ``emails`` or primary phone one of ``phones``
+    (the importer's duplicate check: a thousand of each at once).
+
+    On PostgreSQL each value is looked up beside the organization's id, the two joined to the
+    table, so the organization is a join key rather than a constant. As a constant, a business
+    new to the statistics (one importing its first hundred thousand contacts) looks to the
+    planner like a few rows, and it would read all of that business's contacts for every chunk.
+    Row-level security applies to the lookup as to any query.
+    """
+    if connection.vendor != "postgresql":
+        return contacts_live(organization=organization).filter(Q(email__in=emails) | Q(phone__in=phones))
+    lookup = (
+        "SELECT c.id FROM unnest(%s::bigint[], %s::text[]) AS v(organization_id, value) "
+        "JOIN crm_contact c ON c.organization_id = v.organization_id AND c.{column} = v.value"
+    )
+    ids = RawSQL(  # noqa: S611 (the columns are named here; every value is a parameter)
+        f"{lookup.format(column='email')} UNION ALL {lookup.format(column='phone')}",
+        [[organization.pk] * len(emails), emails, [organization.pk] * len(phones), phones],
+    )
+    return Contact.objects.filter(id__in=ids, deleted_at__isnull=True)
 
 
 def contacts_deleted(*, organization: Organization) -> QuerySet[Contact]:

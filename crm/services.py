@@ -38,20 +38,33 @@ CONTACT_FIELDS = (*TEXT_FIELDS, "custom_fields", "consent", "source")
 
 
 def search_columns(contact: Contact) -> None:
-    """Fill what search reads: the words of the contact, and every phone's digits.
+    """Fill what search reads (see ``search_values``) on a contact."""
+    contact.search_text, contact.phone_digits = search_values(
+        contact.first_name, contact.last_name, contact.company, contact.emails, contact.phones
+    )
+
+
+def search_values(
+    first_name: str, last_name: str, company: str, emails: list[dict], phones: list[dict]
+) -> tuple[str, str]:
+    """What search reads: the words of the contact, and every phone's digits.
 
     Phones are kept both as E.164 digits and as the national number, so
     "555 0123", "(312) 555-0123" and "+1 312..." all find the same contact.
     """
-    words = [contact.first_name, contact.last_name, contact.company, *(entry["value"] for entry in contact.emails)]
-    contact.search_text = " ".join(word.lower() for word in words if word)
+    words = [first_name, last_name, company, *(entry["value"] for entry in emails)]
     digits = []
-    for entry in contact.phones:
+    for entry in phones:
         number = re.sub(r"\D", "", entry["value"])
         digits.append(number)
         if entry["value"].startswith("+1") and len(number) == 11:
             digits.append(number[1:])
-    contact.phone_digits = " ".join(digits)
+    return " ".join(word.lower() for word in words if word), " ".join(digits)
+
+
+def primary(entries: list[dict]) -> str:
+    """The primary email or phone: the first of the list."""
+    return entries[0]["value"] if entries else ""
 
 
 def _apply(contact: Contact, cleaned: dict[str, Any]) -> None:
@@ -59,24 +72,43 @@ def _apply(contact: Contact, cleaned: dict[str, Any]) -> None:
         if field in cleaned:
             setattr(contact, field, cleaned[field])
     if "emails" in cleaned:
-        contact.emails = cleaned["emails"]
-        contact.email = cleaned["emails"][0]["value"] if cleaned["emails"] else ""
+        contact.emails, contact.email = cleaned["emails"], primary(cleaned["emails"])
     if "phones" in cleaned:
-        contact.phones = cleaned["phones"]
-        contact.phone = cleaned["phones"][0]["value"] if cleaned["phones"] else ""
+        contact.phones, contact.phone = cleaned["phones"], primary(cleaned["phones"])
     search_columns(contact)
 
 
-def contact_build(*, organization: Organization, data: dict[str, Any], source: str = ContactSource.MANUAL) -> Contact:
-    """A valid, unsaved contact from raw input; for single creates and bulk imports alike."""
+def contact_values(
+    *, organization: Organization, data: dict[str, Any], source: str = ContactSource.MANUAL
+) -> dict[str, Any]:
+    """Every attribute of a valid new contact from raw input, by field name: what ``contact_build``
+    sets, and what the importer inserts as it is (without a model instance per row)."""
     cleaned = contact_clean(organization=organization, data={"source": source, **data})
+    values: dict[str, Any] = {
+        **dict.fromkeys(TEXT_FIELDS, ""),
+        "emails": [],
+        "phones": [],
+        "custom_fields": {},
+        "consent": {},
+        **cleaned,
+    }
+    values["email"], values["phone"] = primary(values["emails"]), primary(values["phones"])
+    if not (values["first_name"] or values["last_name"] or values["company"] or values["email"] or values["phone"]):
+        raise ValidationError({"non_field_errors": ["Give at least a name, a company, an email or a phone."]})
+    values["search_text"], values["phone_digits"] = search_values(
+        values["first_name"], values["last_name"], values["company"], values["emails"], values["phones"]
+    )
+    return values
+
+
+def contact_build(*, organization: Organization, data: dict[str, Any], source: str = ContactSource.MANUAL) -> Contact:
+    """A valid, unsaved contact from raw input."""
+    contact = Contact()
     # Being added is a contact's first activity. Lists sorted by last activity are cursor-paged,
     # and a cursor cannot stand on NULL, so every contact made here has one.
-    contact = Contact()  # without arguments: an importer makes thousands, and keywords cost twice as much
     contact.organization, contact.last_activity_at = organization, timezone.now()
-    _apply(contact, cleaned)
-    if not (contact.first_name or contact.last_name or contact.company or contact.email or contact.phone):
-        raise ValidationError({"non_field_errors": ["Give at least a name, a company, an email or a phone."]})
+    for name, value in contact_values(organization=organization, data=data, source=source).items():
+        setattr(contact, name, value)
     return contact
 
 
@@ -268,8 +300,7 @@ def contact_merge(*, target: Contact, merged: Contact, actor: User | None) -> Co
             setattr(target, field, getattr(merged, field))
     target.emails = _union(target.emails, merged.emails)
     target.phones = _union(target.phones, merged.phones)
-    target.email = target.emails[0]["value"] if target.emails else ""
-    target.phone = target.phones[0]["value"] if target.phones else ""
+    target.email, target.phone = primary(target.emails), primary(target.phones)
     target.custom_fields = {**merged.custom_fields, **target.custom_fields}
     target.consent = {**merged.consent, **target.consent}
     target.last_activity_at = max(filter(None, [target.last_activity_at, merged.last_activity_at]), default=None)

@@ -8,7 +8,6 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
 from accounts import validators
 from accounts.models import Organization
@@ -63,7 +62,7 @@ def clean_emails(value: Any) -> list[dict[str, str]]:
     for entry in entries:
         entry["value"] = entry["value"].lower()
         try:
-            validate_email(entry["value"])
+            validators.validate_email(entry["value"])
         except ValidationError as error:
             raise ValidationError(f"“{entry['value']}” is not an email address.") from error
     return _unique(entries)
