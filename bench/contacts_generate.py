@@ -96,7 +96,7 @@ def contact_rows(organization_id: int, count: int, seed: int, vocab) -> iter:
             f"{rng.randint(1, 9999)} {rng.choice(last_names)} St", "", city, region, f"{rng.randint(10000, 99999)}", "US",
             "import", "{}", "{}",
             " ".join(w for w in (first.lower(), last.lower(), company.lower(), email) if w),
-            f"1{national} {national}",
+            f"1{national}",
             created, created, active,
         )  # fmt: skip
 

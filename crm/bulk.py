@@ -39,13 +39,29 @@ def _concrete_fields(model: type[Model]) -> list[Field]:
     return [field for field in model._meta.concrete_fields if not field.primary_key]
 
 
-def insert(model: type[Model], rows: Sequence[Row]) -> list[int]:
-    """Insert rows in one statement; their new primary keys, in the rows' order."""
+def encode(row: Row) -> str:
+    """A row as the JSON that ``insert`` sends; a process that makes rows can encode them itself."""
+    return json.dumps(row, separators=(",", ":"), default=_iso)
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a column value")
+
+
+def insert(model: type[Model], rows: Sequence[Row | str], *, same: Row | None = None) -> list[int]:
+    """Insert rows (dicts, or their ``encode``) in one statement; their new primary keys, in order.
+
+    ``same`` gives the columns every row shares, sent once. A column given by neither is NULL.
+    """
     if not rows:
         return []
+    same = same or {}
     if connection.vendor != "postgresql":
-        return [obj.pk for obj in model.objects.bulk_create([model(**row) for row in rows])]
-    return _insert(model, rows, tail=f"RETURNING {connection.ops.quote_name(model._meta.pk.column)}")
+        objects = [model(**same, **(json.loads(row) if isinstance(row, str) else row)) for row in rows]
+        return [obj.pk for obj in model.objects.bulk_create(objects)]
+    return _insert(model, rows, same, tail=f"RETURNING {connection.ops.quote_name(model._meta.pk.column)}")
 
 
 def insert_ignoring_conflicts(model: type[Model], rows: Sequence[Row]) -> None:
@@ -55,31 +71,26 @@ def insert_ignoring_conflicts(model: type[Model], rows: Sequence[Row]) -> None:
     if connection.vendor != "postgresql":
         model.objects.bulk_create([model(**row) for row in rows], ignore_conflicts=True)
         return
-    _insert(model, rows, tail="ON CONFLICT DO NOTHING")
+    _insert(model, rows, {}, tail="ON CONFLICT DO NOTHING")
 
 
-def _insert(model: type[Model], rows: Sequence[Row], *, tail: str) -> list:
+def _insert(model: type[Model], rows: Sequence[Row | str], same: Row, *, tail: str) -> list:
     quote = connection.ops.quote_name
-    fields = _concrete_fields(model)
-    columns = ", ".join(quote(field.column) for field in fields)
+    varying = [field for field in _concrete_fields(model) if field.column not in same]
+    shared = [model._meta.get_field(name) for name in same]
+    columns = ", ".join(quote(field.column) for field in [*varying, *shared])
+    selected = ", ".join(
+        [*(quote(field.column) for field in varying), *(f"%s::{field.db_type(connection)}" for field in shared)]
+    )
+    document = "[" + ",".join(row if isinstance(row, str) else encode(row) for row in rows) + "]"
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 (names from the model)
-        f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS r({_record(fields)}) {tail}"
+        f"SELECT {selected} FROM jsonb_to_recordset(%s::jsonb) AS r({_record(varying)}) {tail}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_json(rows)])
+        cursor.execute(sql, [*same.values(), document])
         # Rows come back in the order they went in, as Django's own bulk_create relies on.
         return [pk for (pk,) in cursor.fetchall()] if "RETURNING" in tail else []
-
-
-def _json(rows: Sequence[Row]) -> str:
-    return json.dumps(rows, separators=(",", ":"), default=_iso)
-
-
-def _iso(value: Any) -> str:
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not a column value")
 
 
 def update(model: type[Model], rows: Sequence[Row], field_names: Sequence[str]) -> None:
@@ -101,4 +112,4 @@ def update(model: type[Model], rows: Sequence[Row], field_names: Sequence[str]) 
         f"FROM jsonb_to_recordset(%s::jsonb) AS r({_record([*keys, *fields])}) WHERE {matches}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_json(rows)])
+        cursor.execute(sql, ["[" + ",".join(encode(row) for row in rows) + "]"])

@@ -164,6 +164,7 @@ class _Row:
     number: int
     values: dict[str, Any]  # the contact's fields (crm.services.contact_values); "id" once it is saved
     tags: list[str]
+    encoded: str = ""  # the values as bulk.insert sends them, made while checking; "" once they change
 
 
 @dataclass
@@ -177,7 +178,7 @@ class _Outcome:
 
 @dataclass
 class _Writes:
-    new: list[dict[str, Any]] = field(default_factory=list)
+    new: list[_Row] = field(default_factory=list)
     changed: dict[int, dict[str, Any]] = field(default_factory=dict)
     tagged: list[tuple[dict[str, Any], list[str]]] = field(default_factory=list)
 
@@ -319,9 +320,13 @@ def _check_in_child(writer: Connection, run: _Run, position: int, chunk_rows: in
         code = 1  # the parent stopped reading
     except BaseException as error:
         code = 1
-        with suppress(BaseException):
-            # A ValidationError (the stored file cannot be read) means something to the parent.
-            writer.send(error if isinstance(error, ValidationError) else RuntimeError(traceback.format_exc()))
+        where = f"In the process checking the rows:\n{traceback.format_exc()}"
+        error.add_note(where)
+        try:
+            writer.send(error)  # the parent raises it: a ValidationError (unreadable file) fails the import
+        except Exception:  # it could not be pickled
+            with suppress(Exception):
+                writer.send(RuntimeError(where))
     finally:
         os._exit(code)
 
@@ -334,8 +339,8 @@ def _received(reader: Connection) -> Iterator[_Chunk]:
     while True:
         try:
             item = reader.recv()
-        except EOFError:
-            raise RuntimeError("The process checking the rows stopped without a word.") from None
+        except (EOFError, OSError) as error:  # it died between chunks, or in the middle of one
+            raise RuntimeError("The process checking the rows stopped without a word.") from error
         if item is None:
             return
         if isinstance(item, BaseException):
@@ -366,6 +371,12 @@ def _read_and_checked(run: _Run, position: int, chunk_rows: int) -> Iterator[_Ch
 def _commit_chunk(run: _Run, chunk: _Chunk, position: int) -> None:
     """The chunk's contacts, tags, errors and progress, in one transaction: all or none of them."""
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The duplicate check of a chunk looks up a few thousand values, a few milliseconds:
+            # PostgreSQL would start parallel workers for it, which cost more than they save and
+            # take the cores the writing and the checking need.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         rows_done = (
             ContactImport.objects.select_for_update().values_list("rows_done", flat=True).get(pk=run.contact_import.pk)
         )
@@ -385,34 +396,26 @@ def _commit_chunk(run: _Run, chunk: _Chunk, position: int) -> None:
 def _import_chunk(run: _Run, chunk: _Chunk) -> _Outcome:
     outcome, rows = chunk.outcome, chunk.rows
     if run.contact_import.duplicate_policy == DuplicatePolicy.CREATE:
-        writes = _Writes(new=[row.values for row in rows], tagged=[(row.values, row.tags) for row in rows])
+        writes = _Writes(new=rows, tagged=[(row.values, row.tags) for row in rows])
         outcome.created += len(rows)
     else:
         writes = _sort_duplicates(run, rows, outcome)
-    now = timezone.now().isoformat()
-    if writes.new:
-        # Columns the row does not fill take the model's defaults; being added is the first activity.
-        blank = {f.column: f.get_default() for f in Contact._meta.concrete_fields if not f.primary_key}
-        blank |= {"organization_id": run.organization.pk, "created_at": now, "updated_at": now, "last_activity_at": now}
-        ids = bulk.insert(Contact, [blank | values for values in writes.new])
-        for values, pk in zip(writes.new, ids, strict=True):
-            values["id"] = pk
+    now = timezone.now()
+    ids = bulk.insert(
+        Contact,
+        [row.encoded or row.values for row in writes.new],
+        # Being added is a contact's first activity.
+        same={"organization_id": run.organization.pk, "created_at": now, "updated_at": now, "last_activity_at": now},
+    )
+    for row, pk in zip(writes.new, ids, strict=True):
+        row.values["id"] = pk
     changed = [values | {"updated_at": now} for values in writes.changed.values()]
     bulk.update(Contact, changed, [*_MERGED_FIELDS, "updated_at"])
     _link_tags(run, writes.tagged)
-    contact_import = run.contact_import
     bulk.insert(
         ContactImportError,
-        [
-            {
-                "organization_id": contact_import.organization_id,
-                "contact_import_id": contact_import.pk,
-                "row": row,
-                "column": column,
-                "message": message,
-            }
-            for row, column, message in outcome.errors
-        ],
+        [{"row": row, "column": column, "message": message} for row, column, message in outcome.errors],
+        same={"organization_id": run.organization.pk, "contact_import_id": run.contact_import.pk},
     )
     return outcome
 
@@ -422,10 +425,12 @@ def _sort_duplicates(run: _Run, rows: list[_Row], outcome: _Outcome) -> _Writes:
     updating = run.contact_import.duplicate_policy == DuplicatePolicy.UPDATE
     matches = _Matches(_existing_matches(run.organization, rows, whole=updating))
     writes = _Writes()
+    new_by_values: dict[int, _Row] = {}
     for row in rows:
         target = matches.find(row.values)
         if target is None:
-            writes.new.append(row.values)
+            writes.new.append(row)
+            new_by_values[id(row.values)] = row
             writes.tagged.append((row.values, row.tags))
             matches.add(row.values)
             outcome.created += 1
@@ -433,8 +438,10 @@ def _sort_duplicates(run: _Run, rows: list[_Row], outcome: _Outcome) -> _Writes:
             outcome.skipped += 1
         else:
             _merge(target, row.values)
-            if "id" in target:  # else it is new in this chunk, and goes in merged
+            if "id" in target:
                 writes.changed[target["id"]] = target
+            else:  # new in this chunk: it goes in merged
+                new_by_values[id(target)].encoded = ""
             writes.tagged.append((target, row.tags))
             matches.add(target)
             outcome.updated += 1
@@ -458,7 +465,7 @@ def _validated_row(run: _Run, number: int, cells: list[str], outcome: _Outcome) 
             for message in messages
         )
         return None
-    return _Row(number, values, tags)
+    return _Row(number, values, tags, bulk.encode(values))
 
 
 class _Matches:

@@ -47,18 +47,13 @@ def search_columns(contact: Contact) -> None:
 def search_values(
     first_name: str, last_name: str, company: str, emails: list[dict], phones: list[dict]
 ) -> tuple[str, str]:
-    """What search reads: the words of the contact, and every phone's digits.
+    """What search reads: the words of the contact, and every phone's E.164 digits.
 
-    Phones are kept both as E.164 digits and as the national number, so
-    "555 0123", "(312) 555-0123" and "+1 312..." all find the same contact.
+    Search looks for the digits typed anywhere in those, so "555 0123",
+    "(312) 555-0123" and "+1 312..." all find +13125550123.
     """
     words = [first_name, last_name, company, *(entry["value"] for entry in emails)]
-    digits = []
-    for entry in phones:
-        number = re.sub(r"\D", "", entry["value"])
-        digits.append(number)
-        if entry["value"].startswith("+1") and len(number) == 11:
-            digits.append(number[1:])
+    digits = (re.sub(r"\D", "", entry["value"]) for entry in phones)
     return " ".join(word.lower() for word in words if word), " ".join(digits)
 
 

@@ -1,7 +1,10 @@
 """A run that dies keeps every chunk it committed and resumes right after the last one, never importing a row twice."""
 
+import os
+import signal
 from collections import Counter
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from django.db import DatabaseError, connection
@@ -147,3 +150,46 @@ def test_two_workers_running_the_same_import_never_import_a_row_twice(org, owner
         assert Contact.objects.count() == 3000
         assert Contact.objects.values("email").distinct().count() == 3000
         assert ContactImport.objects.get().created_count == 3000
+
+
+@pytest.mark.django_db
+def test_a_stored_file_gone_missing_fails_the_import_with_the_reason(org, owner):
+    contact_import = _queued_import(org, owner, _rows(5))
+    contact_import.file.storage.delete(contact_import.file.name)
+
+    with pytest.raises(FileNotFoundError) as raised:
+        imports.contact_import_run(import_id=contact_import.pk)
+
+    assert "In the process checking the rows" in raised.value.__notes__[0]
+    contact_import.refresh_from_db()
+    assert contact_import.status == ImportStatus.FAILED
+    assert contact_import.error_summary.startswith("Stopped by an unexpected error (FileNotFoundError).")
+    assert not Contact.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_checking_process_killed_mid_file_keeps_what_was_committed(org, owner):
+    """The child process checking rows dies (out of memory, say): the chunks already written stay, and the run
+    says it stopped rather than waiting for rows that will never come."""
+    contact_import = _queued_import(org, owner, _rows(2500))
+    committed = []
+
+    def kill_the_checker_after_the_first_chunk(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith('UPDATE "crm_contactimport" SET "rows_done"') and not committed:
+            committed.append(True)
+            for task in Path("/proc/self/task").iterdir():
+                for pid in (task / "children").read_text().split():
+                    os.kill(int(pid), signal.SIGKILL)
+        return result
+
+    with connection.execute_wrapper(kill_the_checker_after_the_first_chunk), pytest.raises(RuntimeError) as raised:
+        imports.contact_import_run(import_id=contact_import.pk)
+
+    assert "stopped without a word" in str(raised.value)
+    contact_import.refresh_from_db()
+    assert (contact_import.status, contact_import.rows_done) in {
+        (ImportStatus.FAILED, 1000),
+        (ImportStatus.FAILED, 2000),
+    }
+    assert Contact.objects.count() == contact_import.rows_done
