@@ -139,9 +139,9 @@ def test_one_query_finds_the_duplicates_of_a_whole_chunk(org, owner, django_asse
     contact_import.status = ImportStatus.PENDING
     contact_import.save()
 
-    # Loading, marking running, the industry's fields, one chunk (lock, duplicates, insert, update,
-    # progress), completing and its activity entry.
-    with django_assert_max_num_queries(13) as captured:
+    # Loading, marking running, the industry's fields, one chunk (no parallel workers, lock, duplicates,
+    # insert, update, progress), completing and its activity entry.
+    with django_assert_max_num_queries(14) as captured:
         contact_import = imports.contact_import_run(import_id=contact_import.pk)
 
     reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "crm_contact"."id"')]
