@@ -48,17 +48,16 @@ from crm.models import (
     ImportStatus,
     Tag,
 )
-from crm.services import TEXT_FIELDS, contact_values, primary, search_values
+from crm.services import TEXT_FIELDS, contact_values, entries_union, primary, search_values
 
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 1000
 REPORT_PAGE_ROWS = 2000
 MAX_TAG_LENGTH = 60
-_MERGED_TEXT_FIELDS = TEXT_FIELDS
 # What an update policy writes over a matching contact (and its updated_at).
 _MERGED_FIELDS = [
-    *_MERGED_TEXT_FIELDS,
+    *TEXT_FIELDS,
     *("email", "phone", "emails", "phones", "custom_fields", "search_text", "phone_digits"),
 ]
 
@@ -506,21 +505,16 @@ def _existing_matches(organization: Organization, rows: list[_Row], *, whole: bo
 
 def _merge(target: dict[str, Any], incoming: dict[str, Any]) -> None:
     """What the row says wins over what the contact had; addresses and numbers are added, never dropped."""
-    for name in _MERGED_TEXT_FIELDS:
+    for name in TEXT_FIELDS:
         if value := incoming[name]:
             target[name] = value
-    target["emails"] = _union(target["emails"], incoming["emails"])
-    target["phones"] = _union(target["phones"], incoming["phones"])
+    target["emails"] = entries_union(target["emails"], incoming["emails"])
+    target["phones"] = entries_union(target["phones"], incoming["phones"])
     target["email"], target["phone"] = primary(target["emails"]), primary(target["phones"])
     target["custom_fields"] = {**target["custom_fields"], **incoming["custom_fields"]}
     target["search_text"], target["phone_digits"] = search_values(
         target["first_name"], target["last_name"], target["company"], target["emails"], target["phones"]
     )
-
-
-def _union(first: list[dict], second: list[dict]) -> list[dict]:
-    values = {entry["value"] for entry in first}
-    return first + [entry for entry in second if entry["value"] not in values]
 
 
 def _link_tags(run: _Run, tagged: list[tuple[dict[str, Any], list[str]]]) -> None:

@@ -146,7 +146,7 @@ def _keep_other_addresses(contact: Contact, data: dict[str, Any], cleaned: dict[
     """``email`` or ``phone`` sent alone replaces the primary one; the other addresses stay."""
     for single, many in (("email", "emails"), ("phone", "phones")):
         if single in data and many not in data:
-            cleaned[many] = _union(cleaned[many], getattr(contact, many)[1:])
+            cleaned[many] = entries_union(cleaned[many], getattr(contact, many)[1:])
 
 
 @transaction.atomic
@@ -293,8 +293,8 @@ def contact_merge(*, target: Contact, merged: Contact, actor: User | None) -> Co
     for field in TEXT_FIELDS:
         if not getattr(target, field):
             setattr(target, field, getattr(merged, field))
-    target.emails = _union(target.emails, merged.emails)
-    target.phones = _union(target.phones, merged.phones)
+    target.emails = entries_union(target.emails, merged.emails)
+    target.phones = entries_union(target.phones, merged.phones)
     target.email, target.phone = primary(target.emails), primary(target.phones)
     target.custom_fields = {**merged.custom_fields, **target.custom_fields}
     target.consent = {**merged.consent, **target.consent}
@@ -320,6 +320,7 @@ def contact_merge(*, target: Contact, merged: Contact, actor: User | None) -> Co
     return target
 
 
-def _union(first: list[dict], second: list[dict]) -> list[dict]:
+def entries_union(first: list[dict], second: list[dict]) -> list[dict]:
+    """The emails or phones of ``first``, then those of ``second`` it does not have."""
     values = {entry["value"] for entry in first}
     return first + [entry for entry in second if entry["value"] not in values]
