@@ -186,12 +186,15 @@ def test_the_api_answers_in_the_asked_time_zone_and_refuses_an_unknown_one(owner
     local = owner_client.get(URL, params).json()
     in_london = owner_client.get(URL, {**params, "tz": "Europe/London"}).json()
     unknown = owner_client.get(URL, {**params, "tz": "Mars/Olympus_Mons"})
+    too_long = owner_client.get(URL, {**params, "tz": "Europe/" + "x" * 300})
 
     assert local["time_zone"] == "America/Chicago"
     assert local["slots"][0]["start"] == at(tuesday, 9).isoformat()
     assert in_london["slots"][0]["start"] == at(tuesday, 9).astimezone(ZoneInfo("Europe/London")).isoformat()
     assert unknown.status_code == 400
     assert "tz" in unknown.json()["error"]["fields"]
+    assert too_long.status_code == 400, "a name too long for a file is refused like any unknown one"
+    assert "tz" in too_long.json()["error"]["fields"]
 
 
 @pytest.mark.parametrize(
