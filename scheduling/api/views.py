@@ -5,7 +5,6 @@ answers are written in it (with their offset), so "Tuesday 9:00" means the busin
 Tuesday 9:00 whatever the server's or the client's zone.
 """
 
-import zoneinfo
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -302,7 +301,7 @@ def _time_zone(name: str | None):
     # strange name fails there with an OSError rather than "not found".
     if not is_time_zone_name(name):
         raise drf_serializers.ValidationError({"tz": [f"“{name[:60]}” is not a known time zone."]})
-    return zoneinfo.ZoneInfo(name)
+    return ZoneInfo(name)
 
 
 def _window(data: dict, default_start: datetime) -> tuple[datetime, datetime]:
