@@ -62,7 +62,7 @@ class TimeZoneNameField(serializers.CharField):
     def to_internal_value(self, data):
         name = super().to_internal_value(data)
         if not validators.is_time_zone_name(name):
-            raise serializers.ValidationError(f"“{name}” is not a time zone name such as Europe/London.")
+            raise serializers.ValidationError(f"“{name[:60]}” is not a time zone name such as Europe/London.")
         return name
 
     def to_representation(self, value):

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from accounts import validators
+from accounts.api.serializers import TimeZoneNameField
 from accounts.models import IndustryProfile
 from billing import plans
 
@@ -19,7 +20,7 @@ class CheckoutRequestSerializer(serializers.Serializer):
     industry = serializers.CharField(help_text="An industry profile key, e.g. plumber.")
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     country = serializers.CharField(max_length=2, help_text="ISO 3166 code, e.g. US.")
-    timezone = serializers.CharField(max_length=64, help_text="IANA name, e.g. America/Chicago.")
+    timezone = TimeZoneNameField(max_length=64, help_text="IANA name, e.g. America/Chicago.")
     team_size = serializers.IntegerField(min_value=1, max_value=500, default=1)
     owner_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
@@ -47,11 +48,6 @@ class CheckoutRequestSerializer(serializers.Serializer):
         value = value.upper()
         if value not in dict(validators.COUNTRY_CHOICES):
             raise serializers.ValidationError(f"“{value}” is not an ISO 3166 country code such as US or GB.")
-        return value
-
-    def validate_timezone(self, value: str) -> str:
-        if not validators.is_time_zone_name(value):
-            raise serializers.ValidationError(f"“{value}” is not a time zone name such as America/Chicago.")
         return value
 
     def validate(self, attrs: dict) -> dict:

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.fields import OrganizationRelatedField
+from accounts.api.serializers import TimeZoneNameField
 from accounts.models import Membership
 from config.api.fields import MomentField
 from crm.models import Contact
@@ -244,7 +245,7 @@ class WindowSerializer(serializers.Serializer):
 
     to = MomentField(required=False)
     staff = serializers.CharField(required=False, help_text="Staff member ids, comma-separated.")
-    tz = serializers.CharField(required=False, help_text="Time zone of the answer (IANA name).")
+    tz = TimeZoneNameField(required=False, help_text="Time zone of the answer (IANA name).")
 
     def get_fields(self):
         # "from" is a Python keyword, so it cannot be declared as a class attribute.
